@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every environment variable the api reads. Defaults run with no setup (SQLite, one process).
+ * The README's configuration table mirrors this schema; a test keeps them in step.
+ */
+export const envFields = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^mysql:\/\//, 'must be a mysql:// URL (leave it unset for the embedded SQLite database)')
+    .optional(),
+  SQLITE_PATH: z.string().min(1).default('./data/pairchat.sqlite'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(300, 31_536_000).default(2_592_000),
+  MAX_DEVICES_PER_USER: int(1, 100).default(5),
+  LOGIN_LIMIT_PER_IP: int(1, 100_000).default(30),
+  LOGIN_LIMIT_PER_HANDLE: int(1, 100_000).default(10),
+  LOGIN_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(300),
+  BODY_LIMIT_BYTES: int(1_024, 10_485_760).default(102_400),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEB_DIST_DIR: z.string().min(1).optional(),
+});
+
+export const envSchema = envFields.superRefine((env, ctx) => {
+  if (env.DATABASE_URL && !env.JWT_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: 'is required when DATABASE_URL is set (every api replica must share it)',
+    });
+  }
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Parses the environment, failing with one readable line per bad variable.
+ * @throws Error listing every invalid variable; the process should exit.
+ */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,1 @@
+process.env.PAIRCHAT_TEST_DB = 'sqlite';

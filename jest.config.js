@@ -47,5 +47,8 @@ export default {
       testMatch: ['<rootDir>/apps/api/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/apps/api/test/setup-mariadb.ts'],
     },
+    // Built api processes (run `npm run build` first; `npm test` does): scaled topology and browser tests.
+    { ...base, displayName: 'topology', testMatch: ['<rootDir>/apps/api/test/topology/**/*.topology-spec.ts'] },
+    { ...base, displayName: 'web-e2e', testMatch: ['<rootDir>/apps/web/e2e/**/*.e2e.ts'], testTimeout: 120_000 },
   ],
 };

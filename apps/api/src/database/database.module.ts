@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions, runMigrations } from './data-source-options.js';
+import { serializeSqliteAccess } from './sqlite-serializer.js';
 
 @Module({
   imports: [
@@ -11,6 +12,7 @@ import { dataSourceOptions, runMigrations } from './data-source-options.js';
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.database), autoLoadEntities: true }),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
+        serializeSqliteAccess(dataSource);
         await runMigrations(dataSource);
         return dataSource;
       },

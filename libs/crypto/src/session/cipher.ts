@@ -1,0 +1,454 @@
+/**
+ * The TypeScript session cipher: PQXDH session setup on both sides, and the "triple ratchet"
+ * (Double Ratchet + chain-only SPQR) encrypt/decrypt (wire notes §2-§5; libsignal
+ * `session.rs`, `session_cipher.rs`, `triple_ratchet.rs`, `session_management.rs`).
+ *
+ * Commit semantics: every operation works on a deep copy of the stored record and writes to the
+ * stores only after the message authenticated and decrypted, so a failed operation changes nothing.
+ * @module
+ */
+import { concat, defaultRng, equalBytes, wipe, type Rng } from '../bytes.js';
+import { encodeMessageAddresses, type ProtocolAddress } from '../address.js';
+import {
+  CiphertextMessageType,
+  CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+  MAX_FORWARD_JUMPS,
+  MAX_MESSAGE_KEYS,
+  MAX_RECEIVER_CHAINS,
+  MAX_UNACKNOWLEDGED_SESSION_AGE_MS,
+  SPQR_MAX_JUMP,
+} from '../constants.js';
+import { IdentityKeyPair, PrivateKey, PublicKey } from '../curve.js';
+import type { CiphertextMessage, PreKeyBundle } from '../engine.js';
+import { ProtocolError } from '../errors.js';
+import { KEMPublicKey } from '../kyber.js';
+import { parseKyberPreKeyRecord, parsePreKeyRecord, parseSignedPreKeyRecord } from '../prekeys.js';
+import { pqxdhInitiate, pqxdhRespond } from '../pqxdh.js';
+import {
+  decodePreKeySignalMessage,
+  decodeSignalMessage,
+  encodePreKeySignalMessage,
+  encodeSignalMessageBody,
+  type ParsedSignalMessage,
+} from '../proto/messages.js';
+import { deriveMessageKeys, kdfRootKey, messageKeySeed, nextChainKey, wipeMessageKeys } from '../ratchet/keys.js';
+import { aesCbcDecrypt, aesCbcEncrypt, computeMac, verifyMac } from '../ratchet/message-cipher.js';
+import { spqrInitialState, spqrRecv, spqrSend } from '../spqr/chain.js';
+import { Direction, type ProtocolStores } from '../stores.js';
+import {
+  decodeSessionRecord,
+  encodeSessionRecord,
+  promoteState,
+  wipeRecord,
+  wipeState,
+  type ReceiverChain,
+  type SessionRecordData,
+  type SessionState,
+} from './state.js';
+
+/** Options shared by the cipher functions. */
+export interface CipherOptions {
+  /** randomness for ratchet keys, base keys and KEM encapsulation */
+  rng?: Rng;
+}
+
+async function loadRecord(stores: ProtocolStores, address: ProtocolAddress): Promise<SessionRecordData | null> {
+  const bytes = await stores.session.loadSession(address);
+  return bytes ? decodeSessionRecord(bytes) : null;
+}
+
+async function ourIdentity(stores: ProtocolStores): Promise<IdentityKeyPair> {
+  return IdentityKeyPair.deserialize(await stores.identity.getIdentityKeyPair());
+}
+
+function isSelfSession(address: ProtocolAddress, localAddress: ProtocolAddress, ours: Uint8Array, theirs: Uint8Array) {
+  return address.name === localAddress.name && equalBytes(ours, theirs);
+}
+
+async function requireTrusted(
+  stores: ProtocolStores,
+  address: ProtocolAddress,
+  identity: Uint8Array,
+  direction: Direction,
+): Promise<void> {
+  if (!(await stores.identity.isTrustedIdentity(address, identity, direction)))
+    throw new ProtocolError('UntrustedIdentity', 'untrusted identity', { address: address.toString() });
+}
+
+/**
+ * Initiator side of PQXDH: verifies the bundle, derives the session and stores it as current.
+ * @throws ProtocolError `SignatureValidationFailed`, `UntrustedIdentity`, key parse errors
+ */
+export async function processPreKeyBundle(
+  bundle: PreKeyBundle,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  stores: ProtocolStores,
+  now: Date = new Date(),
+  opts: CipherOptions = {},
+): Promise<void> {
+  const rng = opts.rng ?? defaultRng;
+  const theirIdentity = PublicKey.deserialize(bundle.identityKey);
+  const theirSpk = PublicKey.deserialize(bundle.signedPreKey);
+  const theirKyber = KEMPublicKey.deserialize(bundle.kyberPreKey);
+  const theirOpk = bundle.preKey ? PublicKey.deserialize(bundle.preKey) : undefined;
+  if (!theirIdentity.verify(bundle.signedPreKey, bundle.signedPreKeySignature))
+    throw new ProtocolError('SignatureValidationFailed', 'signature validation failed');
+  if (!theirIdentity.verify(bundle.kyberPreKey, bundle.kyberPreKeySignature))
+    throw new ProtocolError('SignatureValidationFailed', 'signature validation failed');
+  if ((bundle.preKey === null) !== (bundle.preKeyId === null))
+    throw new ProtocolError('InvalidArgument', 'one-time prekey id and key must be given together');
+  await requireTrusted(stores, address, bundle.identityKey, Direction.Sending);
+
+  const ours = await ourIdentity(stores);
+  const baseKey = PrivateKey.generate(rng);
+  const secrets = await pqxdhInitiate({
+    ourIdentity: ours.privateKey,
+    ourBaseKey: baseKey,
+    theirIdentity,
+    theirSignedPreKey: theirSpk,
+    theirOneTimePreKey: theirOpk,
+    theirKyberPreKey: theirKyber,
+    rng,
+  });
+  const sending = PrivateKey.generate(rng);
+  const step = kdfRootKey(secrets.rootKey, await sending.agree(theirSpk));
+  const localIdentity = ours.publicKey.serialize();
+  const self = isSelfSession(address, localAddress, localIdentity, bundle.identityKey);
+  const state: SessionState = {
+    version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+    localIdentity,
+    remoteIdentity: Uint8Array.from(bundle.identityKey),
+    rootKey: step.rootKey,
+    previousCounter: 0,
+    sender: {
+      ratchetPrivate: sending.serialize(),
+      ratchetPublic: sending.getPublicKey().serialize(),
+      chainKey: step.chainKey,
+      index: 0,
+    },
+    receivers: [{ ratchetKey: theirSpk.serialize(), chainKey: secrets.chainKey, index: 0, skipped: [] }],
+    pending: {
+      ...(bundle.preKeyId !== null ? { preKeyId: bundle.preKeyId } : {}),
+      signedPreKeyId: bundle.signedPreKeyId,
+      kyberPreKeyId: bundle.kyberPreKeyId,
+      kyberCiphertext: secrets.kyberCiphertext,
+      baseKey: baseKey.getPublicKey().serialize(),
+      createdAt: now.getTime(),
+    },
+    localRegistrationId: await stores.identity.getLocalRegistrationId(),
+    remoteRegistrationId: bundle.registrationId,
+    aliceBaseKey: baseKey.getPublicKey().serialize(),
+    spqr: spqrInitialState(secrets.pqrAuthKey, 'A2B', self ? Number.MAX_SAFE_INTEGER : SPQR_MAX_JUMP),
+    selfSession: self,
+  };
+  wipe(secrets.rootKey, secrets.pqrAuthKey);
+  baseKey.wipe();
+  sending.wipe();
+  const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
+  promoteState(record, state);
+  await stores.identity.saveIdentity(address, bundle.identityKey);
+  await stores.session.storeSession(address, encodeSessionRecord(record));
+  wipeRecord(record);
+}
+
+function unacknowledgedExpired(state: SessionState, now: Date): boolean {
+  return !!state.pending && now.getTime() - state.pending.createdAt > MAX_UNACKNOWLEDGED_SESSION_AGE_MS;
+}
+
+/**
+ * Encrypts on the current session.
+ * @throws ProtocolError `SessionNotFound`, `UntrustedIdentity`
+ */
+export async function encryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  stores: ProtocolStores,
+  now: Date = new Date(),
+): Promise<CiphertextMessage> {
+  const record = await loadRecord(stores, address);
+  const state = record?.current;
+  if (!record || !state || unacknowledgedExpired(state, now))
+    throw new ProtocolError('SessionNotFound', 'session not found', { address: address.toString() });
+  const seed = messageKeySeed(state.sender.chainKey);
+  const pq = spqrSend(state.spqr);
+  const keys = deriveMessageKeys(seed, pq.key);
+  wipe(seed, pq.key);
+  const ciphertext = aesCbcEncrypt(keys.cipherKey, keys.iv, plaintext);
+  const addresses = state.pending ? encodeMessageAddresses(localAddress, address) : null;
+  const body = encodeSignalMessageBody({
+    ratchetKey: state.sender.ratchetPublic,
+    counter: state.sender.index,
+    previousCounter: state.previousCounter,
+    ciphertext,
+    pqRatchet: pq.msg,
+    ...(addresses ? { addresses } : {}),
+  });
+  const signalMessage = concat(body, computeMac(keys.macKey, state.localIdentity, state.remoteIdentity, body));
+  wipeMessageKeys(keys);
+  let out: CiphertextMessage;
+  if (state.pending) {
+    const p = state.pending;
+    out = {
+      type: CiphertextMessageType.PreKey,
+      body: encodePreKeySignalMessage({
+        registrationId: state.localRegistrationId,
+        ...(p.preKeyId !== undefined ? { preKeyId: p.preKeyId } : {}),
+        signedPreKeyId: p.signedPreKeyId,
+        kyberPreKeyId: p.kyberPreKeyId,
+        kyberCiphertext: p.kyberCiphertext,
+        baseKey: p.baseKey,
+        identityKey: state.localIdentity,
+        message: signalMessage,
+      }),
+    };
+  } else {
+    out = { type: CiphertextMessageType.Whisper, body: signalMessage };
+  }
+  await requireTrusted(stores, address, state.remoteIdentity, Direction.Sending);
+  const oldChainKey = state.sender.chainKey;
+  state.sender.chainKey = nextChainKey(oldChainKey);
+  state.sender.index += 1;
+  wipe(oldChainKey);
+  await stores.identity.saveIdentity(address, state.remoteIdentity);
+  await stores.session.storeSession(address, encodeSessionRecord(record));
+  wipeRecord(record);
+  return out;
+}
+
+async function receiverChainFor(state: SessionState, theirRatchetKey: Uint8Array, rng: Rng): Promise<ReceiverChain> {
+  const found = state.receivers.find((r) => equalBytes(r.ratchetKey, theirRatchetKey));
+  if (found) return found;
+  const theirs = PublicKey.deserialize(theirRatchetKey);
+  const ourOld = PrivateKey.deserialize(state.sender.ratchetPrivate);
+  const recv = kdfRootKey(state.rootKey, await ourOld.agree(theirs));
+  const fresh = PrivateKey.generate(rng);
+  const send = kdfRootKey(recv.rootKey, await fresh.agree(theirs));
+  const chain: ReceiverChain = { ratchetKey: Uint8Array.from(theirRatchetKey), chainKey: recv.chainKey, index: 0, skipped: [] };
+  state.receivers.push(chain);
+  while (state.receivers.length > MAX_RECEIVER_CHAINS) {
+    const old = state.receivers.shift()!;
+    wipe(old.chainKey, ...old.skipped.map((s) => s.seed));
+  }
+  state.previousCounter = Math.max(state.sender.index - 1, 0);
+  wipe(state.rootKey, recv.rootKey, state.sender.ratchetPrivate, state.sender.chainKey);
+  ourOld.wipe();
+  state.rootKey = send.rootKey;
+  state.sender = {
+    ratchetPrivate: fresh.serialize(),
+    ratchetPublic: fresh.getPublicKey().serialize(),
+    chainKey: send.chainKey,
+    index: 0,
+  };
+  fresh.wipe();
+  return chain;
+}
+
+function takeMessageSeed(state: SessionState, chain: ReceiverChain, counter: number): Uint8Array {
+  if (counter < chain.index) {
+    const i = chain.skipped.findIndex((s) => s.index === counter);
+    if (i < 0) throw new ProtocolError('DuplicatedMessage', 'duplicate message');
+    return chain.skipped.splice(i, 1)[0].seed;
+  }
+  if (counter - chain.index > MAX_FORWARD_JUMPS && !state.selfSession)
+    throw new ProtocolError('InvalidMessage', 'message from too far into the future');
+  while (chain.index < counter) {
+    chain.skipped.unshift({ index: chain.index, seed: messageKeySeed(chain.chainKey) });
+    if (chain.skipped.length > MAX_MESSAGE_KEYS) wipe(chain.skipped.pop()!.seed);
+    const old = chain.chainKey;
+    chain.chainKey = nextChainKey(old);
+    wipe(old);
+    chain.index += 1;
+  }
+  const seed = messageKeySeed(chain.chainKey);
+  const old = chain.chainKey;
+  chain.chainKey = nextChainKey(old);
+  wipe(old);
+  chain.index += 1;
+  return seed;
+}
+
+/** Decrypts `msg` on `state` (mutated; pass a copy). */
+async function decryptWithState(
+  state: SessionState,
+  msg: ParsedSignalMessage,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  rng: Rng,
+): Promise<Uint8Array> {
+  if (msg.version !== state.version) throw new ProtocolError('InvalidMessage', 'message version does not match session');
+  const chain = await receiverChainFor(state, msg.ratchetKey, rng);
+  const seed = takeMessageSeed(state, chain, msg.counter);
+  const pqKey = spqrRecv(state.spqr, msg.pqRatchet);
+  const keys = deriveMessageKeys(seed, pqKey);
+  wipe(seed, pqKey);
+  try {
+    if (!verifyMac(keys.macKey, state.remoteIdentity, state.localIdentity, msg.macInput, msg.mac))
+      throw new ProtocolError('InvalidMessage', 'MAC verification failed');
+    if (msg.addresses) {
+      const expected = encodeMessageAddresses(address, localAddress);
+      if (!expected || !equalBytes(expected, msg.addresses))
+        throw new ProtocolError('InvalidMessage', 'message addresses do not match');
+    }
+    const pt = aesCbcDecrypt(keys.cipherKey, keys.iv, msg.ciphertext);
+    delete state.pending;
+    return pt;
+  } finally {
+    wipeMessageKeys(keys);
+  }
+}
+
+/**
+ * Decrypts a Whisper (SignalMessage) with Sesame session selection: the current state, then each
+ * archived state in order; a previous state that succeeds becomes current.
+ * @throws ProtocolError `SessionNotFound`, `DuplicatedMessage`, `InvalidMessage`, `UntrustedIdentity`
+ */
+export async function decryptSignalMessage(
+  bytes: Uint8Array,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  stores: ProtocolStores,
+  opts: CipherOptions = {},
+): Promise<Uint8Array> {
+  const rng = opts.rng ?? defaultRng;
+  const msg = decodeSignalMessage(bytes);
+  const record = await loadRecord(stores, address);
+  if (!record || (!record.current && record.previous.length === 0))
+    throw new ProtocolError('SessionNotFound', 'session not found', { address: address.toString() });
+  const candidates: (SessionState | null)[] = [record.current, ...record.previous];
+  for (let i = 0; i < candidates.length; i++) {
+    const original = candidates[i];
+    if (!original) continue;
+    const copy = structuredClone(original);
+    let pt: Uint8Array;
+    try {
+      pt = await decryptWithState(copy, msg, address, localAddress, rng);
+    } catch (e) {
+      wipeState(copy);
+      if (e instanceof ProtocolError && e.code === 'DuplicatedMessage') throw e;
+      if (e instanceof ProtocolError) continue;
+      throw e;
+    }
+    await requireTrusted(stores, address, copy.remoteIdentity, Direction.Receiving);
+    if (i === 0) record.current = copy;
+    else {
+      record.previous.splice(i - 1, 1);
+      promoteState(record, copy);
+    }
+    await stores.identity.saveIdentity(address, copy.remoteIdentity);
+    await stores.session.storeSession(address, encodeSessionRecord(record));
+    wipeRecord(record);
+    return pt;
+  }
+  wipeRecord(record);
+  throw new ProtocolError('InvalidMessage', 'decryption failed');
+}
+
+/**
+ * Responder side: processes a PreKeySignalMessage (PQXDH, or reuse of the session with the same
+ * base key) and decrypts its inner message. Only on success: saves the identity, marks the Kyber
+ * prekey used, removes the one-time prekey and stores the session.
+ * @throws ProtocolError `UntrustedIdentity`, `InvalidPreKeyId`, `InvalidSignedPreKeyId`,
+ *   `InvalidKyberPreKeyId`, `DuplicatedMessage`, `InvalidMessage`, parse errors
+ */
+export async function decryptPreKeyMessage(
+  bytes: Uint8Array,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  stores: ProtocolStores,
+  opts: CipherOptions = {},
+): Promise<Uint8Array> {
+  const rng = opts.rng ?? defaultRng;
+  const pk = decodePreKeySignalMessage(bytes);
+  const theirIdentity = PublicKey.deserialize(pk.identityKey);
+  const theirBase = PublicKey.deserialize(pk.baseKey);
+  const inner = decodeSignalMessage(pk.message);
+  await requireTrusted(stores, address, pk.identityKey, Direction.Receiving);
+
+  const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
+  const matches = (s: SessionState | null) => !!s && s.version === pk.version && equalBytes(s.aliceBaseKey, pk.baseKey);
+  let fresh = false;
+  if (matches(record.current)) {
+    // already current
+  } else {
+    const i = record.previous.findIndex(matches);
+    if (i >= 0) {
+      const [s] = record.previous.splice(i, 1);
+      promoteState(record, s);
+    } else {
+      fresh = true;
+      const spkBytes = await stores.signedPreKey.loadSignedPreKey(pk.signedPreKeyId);
+      if (!spkBytes) throw new ProtocolError('InvalidSignedPreKeyId', 'invalid signed prekey id');
+      const kyberBytes = await stores.kyberPreKey.loadKyberPreKey(pk.kyberPreKeyId);
+      if (!kyberBytes) throw new ProtocolError('InvalidKyberPreKeyId', 'invalid Kyber prekey id');
+      let opk: PrivateKey | undefined;
+      if (pk.preKeyId !== undefined) {
+        const opkBytes = await stores.preKey.loadPreKey(pk.preKeyId);
+        if (!opkBytes) throw new ProtocolError('InvalidPreKeyId', 'invalid prekey id');
+        opk = parsePreKeyRecord(opkBytes).privateKey;
+      }
+      const spk = parseSignedPreKeyRecord(spkBytes);
+      const kyber = parseKyberPreKeyRecord(kyberBytes);
+      const ours = await ourIdentity(stores);
+      const secrets = await pqxdhRespond({
+        ourIdentity: ours.privateKey,
+        ourSignedPreKey: spk.privateKey,
+        ourOneTimePreKey: opk,
+        ourKyberPreKey: kyber.keyPair.secretKey,
+        theirIdentity,
+        theirBaseKey: theirBase,
+        kyberCiphertext: pk.kyberCiphertext,
+      });
+      const localIdentity = ours.publicKey.serialize();
+      const self = isSelfSession(address, localAddress, localIdentity, pk.identityKey);
+      promoteState(record, {
+        version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+        localIdentity,
+        remoteIdentity: Uint8Array.from(pk.identityKey),
+        rootKey: secrets.rootKey,
+        previousCounter: 0,
+        sender: {
+          ratchetPrivate: spk.privateKey.serialize(),
+          ratchetPublic: spk.publicKey.serialize(),
+          chainKey: secrets.chainKey,
+          index: 0,
+        },
+        receivers: [],
+        localRegistrationId: await stores.identity.getLocalRegistrationId(),
+        remoteRegistrationId: pk.registrationId,
+        aliceBaseKey: Uint8Array.from(pk.baseKey),
+        spqr: spqrInitialState(secrets.pqrAuthKey, 'B2A', self ? Number.MAX_SAFE_INTEGER : SPQR_MAX_JUMP),
+        selfSession: self,
+      });
+      wipe(secrets.pqrAuthKey);
+      spk.privateKey.wipe();
+      opk?.wipe();
+      kyber.keyPair.secretKey.wipe();
+    }
+  }
+  let pt: Uint8Array;
+  try {
+    pt = await decryptWithState(record.current!, inner, address, localAddress, rng);
+  } catch (e) {
+    wipeRecord(record);
+    throw e;
+  }
+  if (fresh) {
+    // first, so that a store refusing a replayed (kyber id, signed id, base key) leaves the rest untouched
+    await stores.kyberPreKey.markKyberPreKeyUsed(pk.kyberPreKeyId, pk.signedPreKeyId, pk.baseKey);
+    if (pk.preKeyId !== undefined) await stores.preKey.removePreKey(pk.preKeyId);
+  }
+  await stores.identity.saveIdentity(address, pk.identityKey);
+  await stores.session.storeSession(address, encodeSessionRecord(record));
+  wipeRecord(record);
+  return pt;
+}
+
+/** True if `address` has a current session that can encrypt at `now`. */
+export async function hasCurrentSession(address: ProtocolAddress, stores: ProtocolStores, now: Date = new Date()): Promise<boolean> {
+  const record = await loadRecord(stores, address);
+  const ok = !!record?.current && !unacknowledgedExpired(record.current, now);
+  if (record) wipeRecord(record);
+  return ok;
+}

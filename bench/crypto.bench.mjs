@@ -2,20 +2,27 @@
 // (`nativeEngine`, @signalapp/libsignal-client), both through the one ProtocolEngine interface.
 //
 // Run:  npm run bench:crypto          (builds libs/crypto, then runs this file)
-//  or:  npx tsc -b libs/crypto && node bench/crypto.bench.mjs [--quick]
+//  or:  npx tsc -b libs/crypto && node bench/crypto.bench.mjs [--quick] [--no-browser]
 //
 // Plain ESM JavaScript over libs/crypto/dist, so it needs no TypeScript loader on Node 20.
 // Prints ops/s per engine and the ts/native time ratio, and writes bench/results/crypto.json and
 // bench/results/crypto.md. Every case measures whole operations through the engine interface,
 // including (de)serialising records to and from the in-memory stores, as an app would.
+// The cases live in bench/crypto-cases.mjs. Engines are measured in alternating rounds and the
+// reported ratio is the median of per-round ratios, so load from other processes on a shared
+// machine hits both engines alike. The cases marked `browser` are then measured again with the
+// TypeScript engine in Chromium (bench/crypto.browser.mjs); `--no-browser` skips that.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cases, measureRound, median, useLibrary } from './crypto-cases.mjs';
+import { measureInChromium } from './crypto.browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const quick = process.argv.includes('--quick');
+const withBrowser = !process.argv.includes('--no-browser');
 /** Measured time per round; the reported figure is the median of ROUNDS rounds. */
 const ROUND_MS = quick ? 150 : 600;
 const ROUNDS = quick ? 3 : 5;
@@ -24,324 +31,52 @@ const lib = await import(join(root, 'libs/crypto/dist/index.js')).catch((e) => {
   throw new Error(`libs/crypto/dist is missing or stale: run \`npx tsc -b libs/crypto\` first (${e.message})`);
 });
 const nativeLib = await import(join(root, 'libs/crypto/dist/native/index.js'));
-const { ProtocolAddress, tsEngine } = lib;
+const { tsEngine } = lib;
 const { nativeEngine } = nativeLib;
-const engines = { ts: tsEngine, native: nativeEngine };
-
-// ---------------------------------------------------------------------------------------------
-// In-memory stores over serialised records (the bench's own; the test ones are TypeScript).
-
-const keyOf = (address) => `${address.name}.${address.deviceId}`;
-const copy = (b) => (b === null || b === undefined ? null : Uint8Array.from(b));
-const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-function memoryStores(identityKeyPair, registrationId) {
-  const sessions = new Map();
-  const identities = new Map();
-  const preKeys = new Map();
-  const signedPreKeys = new Map();
-  const kyberPreKeys = new Map();
-  const kyberUsed = new Set();
-  return {
-    session: {
-      async loadSession(a) {
-        return copy(sessions.get(keyOf(a)));
-      },
-      async storeSession(a, r) {
-        sessions.set(keyOf(a), copy(r));
-      },
-    },
-    identity: {
-      async getIdentityKeyPair() {
-        return copy(identityKeyPair);
-      },
-      async getLocalRegistrationId() {
-        return registrationId;
-      },
-      async saveIdentity(a, k) {
-        const old = identities.get(keyOf(a));
-        identities.set(keyOf(a), copy(k));
-        return old && !same(old, k) ? 1 : 0;
-      },
-      async isTrustedIdentity(a, k) {
-        const old = identities.get(keyOf(a));
-        return !old || same(old, k);
-      },
-      async getIdentity(a) {
-        return copy(identities.get(keyOf(a)));
-      },
-    },
-    preKey: {
-      async loadPreKey(id) {
-        return copy(preKeys.get(id));
-      },
-      async storePreKey(id, r) {
-        preKeys.set(id, copy(r));
-      },
-      async removePreKey(id) {
-        preKeys.delete(id);
-      },
-    },
-    signedPreKey: {
-      async loadSignedPreKey(id) {
-        return copy(signedPreKeys.get(id));
-      },
-      async storeSignedPreKey(id, r) {
-        signedPreKeys.set(id, copy(r));
-      },
-    },
-    kyberPreKey: {
-      async loadKyberPreKey(id) {
-        return copy(kyberPreKeys.get(id));
-      },
-      async storeKyberPreKey(id, r) {
-        kyberPreKeys.set(id, copy(r));
-      },
-      async markKyberPreKeyUsed(id, spkId, baseKey) {
-        const k = `${id}:${spkId}:${Buffer.from(baseKey).toString('hex')}`;
-        if (kyberUsed.has(k)) throw new Error('kyber prekey reuse');
-        kyberUsed.add(k);
-      },
-    },
-  };
-}
-
-function memorySenderKeyStore() {
-  const m = new Map();
-  return {
-    async saveSenderKey(a, d, r) {
-      m.set(`${keyOf(a)}:${d}`, copy(r));
-    },
-    async getSenderKey(a, d) {
-      return copy(m.get(`${keyOf(a)}:${d}`));
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parties and sessions.
-
-let nameCounter = 0;
-const newAddress = () =>
-  new ProtocolAddress(`00000000-0000-4000-8000-${(++nameCounter).toString(16).padStart(12, '0')}`, 1);
-
-/** A device with an identity, a registration id and its stores. */
-async function newDevice(engine) {
-  const identityKeyPair = await engine.keys.generateIdentityKeyPair();
-  const registrationId = 1 + (nameCounter % 16000);
-  return {
-    address: newAddress(),
-    stores: memoryStores(identityKeyPair, registrationId),
-    identityKeyPair,
-    registrationId,
-  };
-}
-
-/** Our 33-byte identity public key and 32-byte private key, from the stored key pair. */
-function identityParts(identityKeyPair) {
-  // IdentityKeyPairStructure {1: public (33 B), 2: private (32 B)}: 0x0a 0x21 pub 0x12 0x20 priv,
-  // which is what both engines emit (fields in tag order).
-  const b = identityKeyPair;
-  if (b.length !== 69 || b[0] !== 0x0a || b[1] !== 0x21 || b[35] !== 0x12 || b[36] !== 0x20) {
-    throw new Error('unexpected IdentityKeyPairStructure layout');
-  }
-  return { publicKey: b.subarray(2, 35), privateKey: b.subarray(37, 69) };
-}
-
-let prekeyId = 0;
-/**
- * Generates and stores the signed prekey, the Kyber prekey and `oneTime` one-time prekeys of a
- * device, as an app does at registration, and returns what the server would publish.
- */
-async function generatePreKeys(engine, device, oneTime) {
-  const { publicKey: identityKey, privateKey: identityPriv } = identityParts(device.identityKeyPair);
-  const now = Date.now();
-  const published = [];
-  for (let i = 0; i < oneTime; i++) {
-    const id = ++prekeyId;
-    const kp = await engine.keys.generateKeyPair();
-    await device.stores.preKey.storePreKey(id, await engine.records.preKeyRecord(id, kp));
-    published.push({ id, publicKey: kp.publicKey });
-  }
-  const spkId = ++prekeyId;
-  const spk = await engine.keys.generateKeyPair();
-  const spkSig = await engine.keys.sign(identityPriv, spk.publicKey);
-  await device.stores.signedPreKey.storeSignedPreKey(
-    spkId,
-    await engine.records.signedPreKeyRecord(spkId, now, spk, spkSig),
-  );
-  const kyberId = ++prekeyId;
-  const kyber = await engine.keys.generateKemKeyPair();
-  const kyberSig = await engine.keys.sign(identityPriv, kyber.publicKey);
-  await device.stores.kyberPreKey.storeKyberPreKey(
-    kyberId,
-    await engine.records.kyberPreKeyRecord(kyberId, now, kyber, kyberSig),
-  );
-  return {
-    identityKey,
-    oneTime: published,
-    spkId,
-    spk: spk.publicKey,
-    spkSig,
-    kyberId,
-    kyber: kyber.publicKey,
-    kyberSig,
-  };
-}
-
-function bundleFor(device, keys, oneTimeIndex) {
-  const opk = keys.oneTime[oneTimeIndex];
-  return {
-    registrationId: device.registrationId,
-    deviceId: device.address.deviceId,
-    preKeyId: opk ? opk.id : null,
-    preKey: opk ? opk.publicKey : null,
-    signedPreKeyId: keys.spkId,
-    signedPreKey: keys.spk,
-    signedPreKeySignature: keys.spkSig,
-    identityKey: keys.identityKey,
-    kyberPreKeyId: keys.kyberId,
-    kyberPreKey: keys.kyber,
-    kyberPreKeySignature: keys.kyberSig,
-  };
-}
-
-/** Alice (on `engine`) starts a session with Bob and they exchange one message each way. */
-async function establish(engine, alice, bob, bundle) {
-  await engine.processPreKeyBundle(bundle, bob.address, alice.address, alice.stores);
-  const first = await engine.encrypt(new Uint8Array(16), bob.address, alice.address, alice.stores);
-  await engine.decrypt(first, alice.address, bob.address, bob.stores);
-  const reply = await engine.encrypt(new Uint8Array(16), alice.address, bob.address, bob.stores);
-  await engine.decrypt(reply, bob.address, alice.address, alice.stores);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Measurement.
-
-/**
- * Runs `op` (async, returning the ms it wants counted, or undefined to count its whole duration)
- * repeatedly for ROUND_MS per round and returns the median ops/s of ROUNDS rounds.
- */
-async function measure(op) {
-  await op(); // warm-up (JIT, WebCrypto probe, lazy tables)
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    let counted = 0;
-    let n = 0;
-    const start = performance.now();
-    while (performance.now() - start < ROUND_MS || n < 2) {
-      const t0 = performance.now();
-      const own = await op();
-      counted += own ?? performance.now() - t0;
-      n++;
-    }
-    rates.push((n * 1000) / counted);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)];
-}
-
-const cases = [
-  {
-    name: 'session setup (bundle + first message each way)',
-    async prepare(engine) {
-      const bob = await newDevice(engine);
-      const keys = await generatePreKeys(engine, bob, 0);
-      return { bob, keys };
-    },
-    async run(engine, { bob, keys }) {
-      const alice = await newDevice(engine); // untimed: identity generation is not session setup
-      const kp = await engine.keys.generateKeyPair();
-      const id = ++prekeyId;
-      await bob.stores.preKey.storePreKey(id, await engine.records.preKeyRecord(id, kp));
-      const bundle = bundleFor(bob, { ...keys, oneTime: [{ id, publicKey: kp.publicKey }] }, 0);
-      const t0 = performance.now();
-      await establish(engine, alice, bob, bundle);
-      return performance.now() - t0;
-    },
-  },
-  ...[100, 4096].map((size) => ({
-    name: `encrypt + decrypt, ${size === 100 ? '100 B' : '4 KiB'} (one way)`,
-    async prepare(engine) {
-      const alice = await newDevice(engine);
-      const bob = await newDevice(engine);
-      const keys = await generatePreKeys(engine, bob, 1);
-      await establish(engine, alice, bob, bundleFor(bob, keys, 0));
-      return { alice, bob, plaintext: new Uint8Array(size).fill(0x61) };
-    },
-    async run(engine, { alice, bob, plaintext }) {
-      const ct = await engine.encrypt(plaintext, bob.address, alice.address, alice.stores);
-      await engine.decrypt(ct, alice.address, bob.address, bob.stores);
-    },
-  })),
-  {
-    name: 'round trip, 100 B (one message each way, DH ratchet on both)',
-    async prepare(engine) {
-      const alice = await newDevice(engine);
-      const bob = await newDevice(engine);
-      const keys = await generatePreKeys(engine, bob, 1);
-      await establish(engine, alice, bob, bundleFor(bob, keys, 0));
-      return { alice, bob, plaintext: new Uint8Array(100).fill(0x62) };
-    },
-    async run(engine, { alice, bob, plaintext }) {
-      const a = await engine.encrypt(plaintext, bob.address, alice.address, alice.stores);
-      await engine.decrypt(a, alice.address, bob.address, bob.stores);
-      const b = await engine.encrypt(plaintext, alice.address, bob.address, bob.stores);
-      await engine.decrypt(b, bob.address, alice.address, alice.stores);
-    },
-  },
-  {
-    name: 'prekey generation (100 one-time EC + signed EC + Kyber)',
-    async prepare(engine) {
-      return { device: await newDevice(engine) };
-    },
-    async run(engine, { device }) {
-      await generatePreKeys(engine, device, 100);
-    },
-  },
-  {
-    name: 'group encrypt + decrypt, 100 B (sender keys)',
-    async prepare(engine) {
-      const sender = newAddress();
-      const distributionId = '0b0b0b0b-0000-4000-8000-000000000001';
-      const senderStore = memorySenderKeyStore();
-      const receiverStore = memorySenderKeyStore();
-      const skdm = await engine.groups.createDistributionMessage(sender, distributionId, senderStore);
-      await engine.groups.processDistributionMessage(sender, skdm, receiverStore);
-      return { sender, distributionId, senderStore, receiverStore, plaintext: new Uint8Array(100).fill(0x63) };
-    },
-    async run(engine, { sender, distributionId, senderStore, receiverStore, plaintext }) {
-      const ct = await engine.groups.encrypt(sender, distributionId, senderStore, plaintext);
-      await engine.groups.decrypt(sender, receiverStore, ct);
-    },
-  },
-  {
-    name: 'safety number (5200 iterations, both forms)',
-    async prepare(engine) {
-      const a = identityParts(await engine.keys.generateIdentityKeyPair()).publicKey;
-      const b = identityParts(await engine.keys.generateIdentityKeyPair()).publicKey;
-      return { a, b, aId: new Uint8Array(16).fill(1), bId: new Uint8Array(16).fill(2) };
-    },
-    async run(engine, { a, b, aId, bId }) {
-      await engine.fingerprints.safetyNumber(5200, 2, aId, a, bId, b);
-    },
-  },
-];
+useLibrary(lib);
 
 // ---------------------------------------------------------------------------------------------
 
 const results = [];
 for (const c of cases) {
-  const row = { case: c.name };
-  for (const [name, engine] of Object.entries(engines)) {
-    const ctx = await c.prepare(engine);
-    row[name] = await measure(() => c.run(engine, ctx));
+  const ctx = { native: await c.prepare(nativeEngine), ts: await c.prepare(tsEngine) };
+  const ops = {
+    native: () => c.run(nativeEngine, ctx.native),
+    ts: () => c.run(tsEngine, ctx.ts),
+  };
+  await ops.native(); // warm-up (JIT, WebCrypto probes, lazy tables)
+  await ops.ts();
+  const rates = { native: [], ts: [] };
+  const ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['native', 'ts'] : ['ts', 'native'];
+    for (const name of order) rates[name].push(await measureRound(ops[name], ROUND_MS));
+    ratios.push(rates.native[r] / rates.ts[r]);
   }
-  row.ratio = row.native / row.ts; // ts time / native time
+  const row = { case: c.name, native: median(rates.native), ts: median(rates.ts), ratio: median(ratios) }; // ratio: ts time / native time
   results.push(row);
   console.log(
     `${c.name.padEnd(62)} native ${fmt(row.native).padStart(9)} ops/s   ts ${fmt(row.ts).padStart(9)} ops/s   ts/native time ${row.ratio.toFixed(1)}x`,
   );
+}
+
+let browser = null;
+if (withBrowser) {
+  browser = await measureInChromium({ roundMs: ROUND_MS, rounds: ROUNDS });
+  if (browser.skipped) console.log(`\nChromium: skipped (${browser.skipped})`);
+  else {
+    console.log(`\n${browser.browser} (ts engine; ratio against native in Node above)`);
+    for (const r of browser.results) {
+      r.nativeNode = results.find((x) => x.case === r.case).native;
+      r.ratio = r.nativeNode / r.ts;
+      console.log(
+        `${r.case.padEnd(62)} ts ${fmt(r.ts).padStart(9)} ops/s   ts(Chromium)/native(Node) time ${r.ratio.toFixed(1)}x`,
+      );
+    }
+    console.log(
+      `registration keys on a fresh page (identity + 100 one-time + signed + Kyber prekeys): ${browser.coldPreKeyMs.toFixed(0)} ms`,
+    );
+  }
 }
 
 /** A Markdown table laid out the way Prettier formats it (first column left, others right). */
@@ -366,6 +101,7 @@ const meta = {
   platform: `${os.platform()} ${os.arch()}`,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
+  loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
   libsignalClient: libsignalVersion,
   roundMs: ROUND_MS,
   rounds: ROUNDS,
@@ -374,16 +110,26 @@ const meta = {
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(
   join(here, 'results/crypto.json'),
-  `${JSON.stringify({ meta, unit: 'ops/s (median of rounds); ratio = ts time / native time', results }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      meta,
+      unit: 'ops/s (median of rounds); ratio = ts time / native time (median of per-round ratios; in Chromium, against the Node native median)',
+      results,
+      browser,
+    },
+    null,
+    2,
+  )}\n`,
 );
 const md = [
   '# Crypto engine benchmark',
   '',
-  `Node ${meta.node}, ${meta.platform}, ${meta.cores} × ${meta.cpu}; libsignal-client ${meta.libsignalClient}; ` +
-    `median of ${meta.rounds} rounds of ${meta.roundMs} ms${quick ? ' (quick mode)' : ''}; ${meta.date}.`,
+  `Node ${meta.node}, ${meta.platform}, ${meta.cores} × ${meta.cpu} (load average ${meta.loadAverage.join(', ')}); ` +
+    `libsignal-client ${meta.libsignalClient}; median of ${meta.rounds} rounds of ${meta.roundMs} ms${quick ? ' (quick mode)' : ''}; ${meta.date}.`,
   'Generated by `npm run bench:crypto` (bench/crypto.bench.mjs). Each case goes through the',
   'ProtocolEngine interface with in-memory stores, so record (de)serialisation is included.',
-  'Absolute figures vary from run to run on a shared machine; compare the ratios within one run.',
+  'The engines run in alternating rounds; the ratio is the median of per-round ratios. Absolute',
+  'figures vary from run to run on a shared machine; compare the ratios.',
   '',
   ...table(
     ['case', 'native ops/s', 'ts ops/s', 'ts/native time'],
@@ -391,5 +137,24 @@ const md = [
   ),
   '',
 ];
+if (browser && !browser.skipped) {
+  md.push(
+    `## ${browser.browser}, TypeScript engine`,
+    '',
+    'Bundled with rolldown from libs/crypto/dist, served on 127.0.0.1 and driven by playwright-core',
+    '(bench/crypto.browser.mjs). The ratio compares with the native engine in Node from the table above.',
+    '',
+    ...table(
+      ['case', 'ts ops/s (Chromium)', 'ts (Chromium) / native (Node) time'],
+      browser.results.map((r) => [r.case, fmt(r.ts), `${r.ratio.toFixed(1)}×`]),
+    ),
+    '',
+    `Registration keys on a fresh page (identity + 100 one-time EC + signed EC + Kyber prekeys, including`,
+    `one-time WebCrypto probes and noble table setup): ${browser.coldPreKeyMs.toFixed(0)} ms.`,
+    '',
+  );
+} else if (browser?.skipped) {
+  md.push(`Chromium run skipped: ${browser.skipped}.`, '');
+}
 writeFileSync(join(here, 'results/crypto.md'), md.join('\n'));
 console.log(`\nwrote bench/results/crypto.json and bench/results/crypto.md`);

@@ -1,32 +1,25 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { MAX_KEYS_UPLOAD_BYTES } from '@pairchat/keys';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { commonError, CommonErrorCode } from './common/app-error.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { createLogger, PinoNestLogger, requestLogger } from './logging/logger.js';
 import { metricsMiddleware } from './metrics/metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi.js';
+import { configureRealtime } from './realtime/configure-realtime.js';
 
 export interface CreatedApp {
   app: NestExpressApplication;
   logger: Logger;
-}
-
-function flattenValidationErrors(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
-  });
 }
 
 /** Builds the fully configured api (used by main.ts and by every e2e test). */
@@ -54,23 +47,15 @@ export async function createApp(
       },
     }),
   );
+  // Key uploads carry up to 101 Kyber public keys (~235 KB); every other body stays small.
+  app.use('/keys', json({ limit: MAX_KEYS_UPLOAD_BYTES, strict: true }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => {
-        const fields = flattenValidationErrors(errors);
-        const message = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
-        return commonError(CommonErrorCode.ValidationFailed, message || 'invalid request', { fields });
-      },
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   app.enableShutdownHooks();
   setupOpenApi(app);
   serveWebApp(app, config.webDistDir);
+  await configureRealtime(app, config);
   await app.init();
   return { app, logger };
 }

@@ -144,3 +144,15 @@ export function fromBase64(s: string): Uint8Array {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+
+/** base64url without padding (RFC 4648 §5), as JWK uses. */
+export function toBase64Url(a: Uint8Array): string {
+  return toBase64(a).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Decodes base64url with or without padding. @throws RangeError on invalid input */
+export function fromBase64Url(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new RangeError('base64url: invalid input');
+  const b64 = s.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  return fromBase64(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+}

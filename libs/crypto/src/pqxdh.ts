@@ -33,6 +33,21 @@ export function derivePqxdhSecrets(parts: Uint8Array[]): PqxdhSecrets {
 }
 
 /**
+ * Waits for the concurrent agreements after `error` was thrown on the main thread, wipes their
+ * outputs and returns the error to throw: an agreement's own error first (the order of the
+ * sequential code), then `error`.
+ */
+async function settleFirstError(dh: Promise<Uint8Array[]>, error: unknown): Promise<unknown> {
+  if (error instanceof ProtocolError && error.code === 'InvalidMessage') return error;
+  try {
+    wipe(...(await dh));
+    return error;
+  } catch (dhError) {
+    return dhError;
+  }
+}
+
+/**
  * Alice's side: `DH(IK_A, SPK_B) || DH(EK_A, IK_B) || DH(EK_A, SPK_B) || [DH(EK_A, OPK_B)] || SS`.
  * @returns the secrets and the Kyber ciphertext (`0x08 || c`) to send
  */
@@ -45,15 +60,25 @@ export async function pqxdhInitiate(p: {
   theirKyberPreKey: KEMPublicKey;
   rng?: Rng;
 }): Promise<PqxdhSecrets & { kyberCiphertext: Uint8Array }> {
-  const parts = [
-    await p.ourIdentity.agree(p.theirSignedPreKey),
-    await p.ourBaseKey.agree(p.theirIdentity),
-    await p.ourBaseKey.agree(p.theirSignedPreKey),
-  ];
-  if (p.theirOneTimePreKey) parts.push(await p.ourBaseKey.agree(p.theirOneTimePreKey));
-  const { ciphertext, sharedSecret } = p.theirKyberPreKey.encapsulate(p.rng ?? defaultRng);
-  parts.push(sharedSecret);
-  return { ...derivePqxdhSecrets(parts), kyberCiphertext: ciphertext };
+  // The agreements run concurrently (WebCrypto works off the main thread) while the KEM runs here.
+  const dh = Promise.all([
+    p.ourIdentity.agree(p.theirSignedPreKey),
+    p.ourBaseKey.agree(p.theirIdentity),
+    p.ourBaseKey.agree(p.theirSignedPreKey),
+    ...(p.theirOneTimePreKey ? [p.ourBaseKey.agree(p.theirOneTimePreKey)] : []),
+  ]);
+  let kem: { ciphertext: Uint8Array; sharedSecret: Uint8Array };
+  try {
+    kem = p.theirKyberPreKey.encapsulate(p.rng ?? defaultRng);
+  } catch (e) {
+    throw await settleFirstError(dh, e);
+  }
+  const parts = await dh.catch((e: unknown) => {
+    wipe(kem.sharedSecret);
+    throw e;
+  });
+  parts.push(kem.sharedSecret);
+  return { ...derivePqxdhSecrets(parts), kyberCiphertext: kem.ciphertext };
 }
 
 /**
@@ -70,13 +95,30 @@ export async function pqxdhRespond(p: {
   theirBaseKey: PublicKey;
   kyberCiphertext: Uint8Array;
 }): Promise<PqxdhSecrets> {
-  if (!p.theirBaseKey.isCanonical()) throw new ProtocolError('InvalidMessage', 'incoming base key is invalid');
-  const parts = [
-    await p.ourSignedPreKey.agree(p.theirIdentity),
-    await p.ourIdentity.agree(p.theirBaseKey),
-    await p.ourSignedPreKey.agree(p.theirBaseKey),
-  ];
-  if (p.ourOneTimePreKey) parts.push(await p.ourOneTimePreKey.agree(p.theirBaseKey));
-  parts.push(p.ourKyberPreKey.decapsulate(p.kyberCiphertext));
+  const dh = Promise.all([
+    p.ourSignedPreKey.agree(p.theirIdentity),
+    p.ourIdentity.agree(p.theirBaseKey),
+    p.ourSignedPreKey.agree(p.theirBaseKey),
+    ...(p.ourOneTimePreKey ? [p.ourOneTimePreKey.agree(p.theirBaseKey)] : []),
+  ]);
+  let kemSecret: Uint8Array;
+  try {
+    // checked while the agreements run; its error still comes first
+    if (!p.theirBaseKey.isCanonical()) {
+      await dh.then(
+        (parts) => wipe(...parts),
+        () => undefined,
+      );
+      throw new ProtocolError('InvalidMessage', 'incoming base key is invalid');
+    }
+    kemSecret = p.ourKyberPreKey.decapsulate(p.kyberCiphertext);
+  } catch (e) {
+    throw await settleFirstError(dh, e);
+  }
+  const parts = await dh.catch((e: unknown) => {
+    wipe(kemSecret);
+    throw e;
+  });
+  parts.push(kemSecret);
   return derivePqxdhSecrets(parts);
 }

@@ -14,7 +14,6 @@ import {
   encodeSignedPreKeyRecord,
 } from './proto/storage.js';
 
-
 /** A one-time EC prekey record. */
 export interface PreKeyRecord {
   id: number;
@@ -37,7 +36,10 @@ export interface KyberPreKeyRecord {
 }
 
 /** Serialises a one-time prekey record. @throws RangeError on a bad id */
-export function serializePreKeyRecord(id: number, keyPair: { publicKey: Uint8Array; privateKey: Uint8Array }): Uint8Array {
+export function serializePreKeyRecord(
+  id: number,
+  keyPair: { publicKey: Uint8Array; privateKey: Uint8Array },
+): Uint8Array {
   aint('id', id, 0, MAX_PREKEY_ID);
   PublicKey.deserialize(keyPair.publicKey);
   PrivateKey.deserialize(keyPair.privateKey);
@@ -48,7 +50,8 @@ export function serializePreKeyRecord(id: number, keyPair: { publicKey: Uint8Arr
 export function parsePreKeyRecord(bytes: Uint8Array): PreKeyRecord {
   abytes('record', bytes);
   const r = decodePreKeyRecord(bytes);
-  return { id: r.id, publicKey: PublicKey.deserialize(r.publicKey), privateKey: PrivateKey.deserialize(r.privateKey) };
+  const publicKey = PublicKey.deserialize(r.publicKey);
+  return { id: r.id, publicKey, privateKey: PrivateKey.deserialize(r.privateKey).withPublicKeyHint(publicKey) };
 }
 
 /** Serialises a signed EC prekey record. */
@@ -63,19 +66,26 @@ export function serializeSignedPreKeyRecord(
   abytes('signature', signature);
   PublicKey.deserialize(keyPair.publicKey);
   PrivateKey.deserialize(keyPair.privateKey);
-  return encodeSignedPreKeyRecord({ id, timestamp, publicKey: keyPair.publicKey, privateKey: keyPair.privateKey, signature });
+  return encodeSignedPreKeyRecord({
+    id,
+    timestamp,
+    publicKey: keyPair.publicKey,
+    privateKey: keyPair.privateKey,
+    signature,
+  });
 }
 
 /** Parses a signed EC prekey record. */
 export function parseSignedPreKeyRecord(bytes: Uint8Array): SignedPreKeyRecord {
   abytes('record', bytes);
   const r = decodeSignedPreKeyRecord(bytes);
+  const publicKey = PublicKey.deserialize(r.publicKey);
   return {
     id: r.id,
     timestamp: r.timestamp,
     signature: r.signature,
-    publicKey: PublicKey.deserialize(r.publicKey),
-    privateKey: PrivateKey.deserialize(r.privateKey),
+    publicKey,
+    privateKey: PrivateKey.deserialize(r.privateKey).withPublicKeyHint(publicKey),
   };
 }
 
@@ -91,7 +101,13 @@ export function serializeKyberPreKeyRecord(
   abytes('signature', signature);
   KEMPublicKey.deserialize(keyPair.publicKey);
   KEMSecretKey.deserialize(keyPair.secretKey);
-  return encodeSignedPreKeyRecord({ id, timestamp, publicKey: keyPair.publicKey, privateKey: keyPair.secretKey, signature });
+  return encodeSignedPreKeyRecord({
+    id,
+    timestamp,
+    publicKey: keyPair.publicKey,
+    privateKey: keyPair.secretKey,
+    signature,
+  });
 }
 
 /** Parses a signed Kyber prekey record. */

@@ -7,15 +7,20 @@
  * Verification rebuilds `A` from the Montgomery `u` and that bit. Built on `@noble/curves` Edwards
  * point arithmetic and `@noble/hashes` SHA-512; WebCrypto Ed25519 cannot express this scheme.
  *
+ * Verification needs no secret, and an XEdDSA signature checks like an Ed25519 one under the
+ * converted key `A` (the XEdDSA paper's own definition): {@link xeddsaVerifyAsync} hands it to
+ * WebCrypto Ed25519 where the platform is probed to check exactly as libsignal does.
+ *
  * Timing: signing multiplies the secret scalars with noble's constant-time `multiply`; verification
  * only handles public data and uses `multiplyUnsafe`. BigInt arithmetic in JS is not guaranteed
  * constant-time; this matches noble's own stance.
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { abytes, concat, equalBytes, wipe } from './bytes.js';
+import { abytes, concat, equalBytes, fromHex, toBase64Url, wipe } from './bytes.js';
+import { KeyCache } from './key-cache.js';
 import { CURVE25519_KEY_LENGTH, SIGNATURE_LENGTH, XEDDSA_RANDOM_LENGTH } from './constants.js';
 
 const Point = ed25519.Point;
@@ -44,6 +49,21 @@ export function clampScalar(k: Uint8Array): Uint8Array {
  * decompress give `null`.
  */
 export function montgomeryToEdwards(u32: Uint8Array, signBit: number): InstanceType<typeof Point> | null {
+  const yb = edwardsEncoding(u32, signBit);
+  if (!yb) return null;
+  try {
+    return Point.fromBytes(yb);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Edwards encoding `y || sign` of the point with Montgomery coordinate `u` (birational map
+ * `y = (u − 1) / (u + 1)`), without decompressing it: `null` for `u = p − 1`, which has no image.
+ * Whether the encoding names a curve point is left to the decoder.
+ */
+function edwardsEncoding(u32: Uint8Array, signBit: number): Uint8Array | null {
   const ub = Uint8Array.from(u32);
   ub[31] &= 0x7f;
   const u = modP(bytesToNumberLE(ub));
@@ -51,11 +71,7 @@ export function montgomeryToEdwards(u32: Uint8Array, signBit: number): InstanceT
   const y = modP((u - 1n) * invP(u + 1n));
   const yb = numberToBytesLE(y, 32);
   yb[31] |= signBit ? 0x80 : 0;
-  try {
-    return Point.fromBytes(yb);
-  } catch {
-    return null;
-  }
+  return yb;
 }
 
 /**
@@ -126,4 +142,140 @@ export function xeddsaVerify(publicKey: Uint8Array, message: Uint8Array, signatu
   const s = modL(bytesToNumberLE(sBytes));
   const check = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(h));
   return equalBytes(check.toBytes(), R);
+}
+
+/**
+ * A point of order 8 (the "Taming the many EdDSAs" small-order list). The probe below adds it to a
+ * signature's `R`, which a cofactored verifier accepts and libsignal's cofactorless check refuses.
+ */
+const ORDER_8_POINT = '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05';
+
+let webCryptoEd25519: { subtle: SubtleCrypto | undefined; ok: Promise<boolean> } | undefined;
+
+/**
+ * Resolves true if WebCrypto Ed25519 verification here is libsignal's check (probed once): it
+ * accepts a valid XEdDSA signature under the converted key and refuses one whose `R` carries an
+ * order-8 component. The second case separates the ref10-style check of OpenSSL (Node) and BoringSSL
+ * (Chromium), `encode(sB − hA) == R` bytewise as in libsignal, from RFC 8032's cofactored equation,
+ * which accepts more. Without Ed25519 in `crypto.subtle`, or on any other result, false. Probed
+ * once per `crypto.subtle` object.
+ */
+export function hasWebCryptoEd25519Verify(): Promise<boolean> {
+  const current = globalThis.crypto?.subtle;
+  if (webCryptoEd25519?.subtle === current) return webCryptoEd25519.ok;
+  const ok = (async () => {
+    try {
+      if (!globalThis.crypto?.subtle) return false;
+      const k = clampScalar(Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3));
+      const u = x25519.getPublicKey(k);
+      const message = Uint8Array.of(0x70, 0x72, 0x6f, 0x62, 0x65);
+      const valid = xeddsaSign(k, message, new Uint8Array(XEDDSA_RANDOM_LENGTH).fill(0x2a));
+      const torsioned = signWithTorsionedNonce(k, message);
+      if (!xeddsaVerify(u, message, valid) || xeddsaVerify(u, message, torsioned)) return false;
+      return (
+        (await platformVerify(u, message, valid)) === true && (await platformVerify(u, message, torsioned)) === false
+      );
+    } catch {
+      return false;
+    }
+  })();
+  webCryptoEd25519 = { subtle: current, ok };
+  return ok;
+}
+
+/** A signature `(R + T, r + h·a)` with `T` of order 8: valid only for a cofactored verifier. */
+function signWithTorsionedNonce(k: Uint8Array, message: Uint8Array): Uint8Array {
+  const a = modL(bytesToNumberLE(k));
+  const A = Point.BASE.multiply(a).toBytes();
+  const r = 0x1234567n;
+  const R = Point.BASE.multiply(r)
+    .add(Point.fromBytes(fromHex(ORDER_8_POINT)))
+    .toBytes();
+  const h = modL(bytesToNumberLE(sha512(concat(R, A, message))));
+  const sig = concat(R, numberToBytesLE(modL(h * a + r), 32));
+  sig[63] = (sig[63] & 0x7f) | (A[31] & 0x80);
+  return sig;
+}
+
+/**
+ * Ed25519 `verify` in WebCrypto on the converted key. `undefined` when the check is not the
+ * platform's to make: `s ≥ ℓ` (libsignal reduces it, Ed25519 refuses it), `A` with `x = 0` and the
+ * sign bit set (noble refuses to decode it), or no Edwards image.
+ */
+async function platformVerify(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean | undefined> {
+  const sBytes = signature.slice(32, 64);
+  sBytes[31] &= 0x7f;
+  if (bytesToNumberLE(sBytes) >= L) return undefined;
+  const key = edwardsVerifyKey(publicKey, signature[63] & 0x80);
+  if (!key) return undefined;
+  try {
+    return await globalThis.crypto.subtle.verify(
+      { name: 'Ed25519' },
+      await key,
+      concat(signature.subarray(0, 32), sBytes) as Uint8Array<ArrayBuffer>,
+      message as Uint8Array<ArrayBuffer>,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Converted keys as WebCrypto Ed25519 keys, by Montgomery key and sign bit: a group sender's signing
+ * key checks every message, a contact's identity key both prekey signatures. `null` marks keys the
+ * platform must not check (see {@link platformVerify}). Public data only.
+ */
+const VERIFY_KEYS = new KeyCache<Promise<CryptoKey> | null>(256);
+
+function edwardsVerifyKey(publicKey: Uint8Array, signBit: number): Promise<CryptoKey> | null {
+  const id = `${toBase64Url(publicKey)}${signBit ? '-' : '+'}`;
+  const cached = VERIFY_KEYS.get(id);
+  if (cached !== undefined) return cached;
+  const A = edwardsEncoding(publicKey, signBit);
+  let key: Promise<CryptoKey> | null = null;
+  if (A && !(signBit && equalBytes(A, X_ZERO_NEGATIVE))) {
+    key = globalThis.crypto.subtle.importKey('raw', A as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
+    key.catch(() => VERIFY_KEYS.delete(id));
+  }
+  VERIFY_KEYS.set(id, key);
+  return key;
+}
+
+/** The encoding of `(0, −1)` with the sign bit set (Montgomery `u = 0`), which noble refuses to decode. */
+const X_ZERO_NEGATIVE = (() => {
+  const b = numberToBytesLE(P - 1n, 32);
+  b[31] |= 0x80;
+  return b;
+})();
+
+/**
+ * {@link xeddsaVerify} with the same result, on WebCrypto Ed25519 when {@link hasWebCryptoEd25519Verify}.
+ * A platform "valid" is final; a platform "invalid" is rechecked with noble, so a platform that
+ * refuses more than libsignal (small-order keys, as the WebCrypto draft suggests) costs time on bad
+ * signatures only, never a different answer.
+ * @param publicKey - 32-byte u-coordinate (no type byte)
+ * @param message - signed bytes
+ * @param signature - 64-byte signature
+ * @returns true if valid; false for any invalid signature or key
+ * @throws TypeError on non-Uint8Array arguments
+ */
+export async function xeddsaVerifyAsync(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  abytes('publicKey', publicKey);
+  abytes('message', message);
+  abytes('signature', signature);
+  if (publicKey.length !== CURVE25519_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return false;
+  if (signature[63] & 0x60) return false;
+  if ((await hasWebCryptoEd25519Verify()) && (await platformVerify(publicKey, message, signature)) === true)
+    return true;
+  return xeddsaVerify(publicKey, message, signature);
 }

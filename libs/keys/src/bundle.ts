@@ -19,7 +19,7 @@ export function bundlesFromResponse(response: unknown): PreKeyBundle[] {
 export function bundleFromWire(identityKey: Uint8Array, device: DeviceBundleWire): PreKeyBundle {
   return {
     registrationId: device.registrationId,
-    deviceId: device.deviceId,
+    deviceId: device.protocolDeviceId,
     preKeyId: device.preKey?.keyId ?? null,
     preKey: device.preKey ? fromBase64(device.preKey.publicKey) : null,
     signedPreKeyId: device.signedPreKey.keyId,
@@ -32,10 +32,11 @@ export function bundleFromWire(identityKey: Uint8Array, device: DeviceBundleWire
   };
 }
 
-/** The wire form of one device's bundle (the server builds these from stored public keys). */
-export function bundleToWire(bundle: PreKeyBundle): DeviceBundleWire {
+/** The wire form of one device's bundle; `deviceId` is the device's API id. */
+export function bundleToWire(deviceId: string, bundle: PreKeyBundle): DeviceBundleWire {
   return {
-    deviceId: bundle.deviceId,
+    deviceId,
+    protocolDeviceId: bundle.deviceId,
     registrationId: bundle.registrationId,
     signedPreKey: {
       keyId: bundle.signedPreKeyId,

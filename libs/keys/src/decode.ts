@@ -40,6 +40,7 @@ export interface DecodedSignedPreKey extends DecodedEcPreKey {
 /** A key upload with every key as bytes, lengths and type bytes checked. */
 export interface DecodedKeysUpload {
   identityKey: Uint8Array;
+  registrationId?: number;
   signedPreKey?: DecodedSignedPreKey;
   lastResortKyberPreKey?: DecodedSignedPreKey;
   preKeys: DecodedEcPreKey[];
@@ -83,6 +84,7 @@ export function decodeKeysUpload(body: unknown): DecodedKeysUpload {
   });
   const decoded: DecodedKeysUpload = {
     identityKey: key('identityKey', upload.identityKey, EC_PUBLIC_KEY_LENGTH, EC_KEY_TYPE),
+    registrationId: upload.registrationId,
     signedPreKey: upload.signedPreKey && signed('signedPreKey', upload.signedPreKey, EC_PUBLIC_KEY_LENGTH, EC_KEY_TYPE),
     lastResortKyberPreKey:
       upload.lastResortKyberPreKey &&

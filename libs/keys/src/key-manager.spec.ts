@@ -52,7 +52,8 @@ async function newDevice(engine: ProtocolEngine): Promise<Device> {
 /** What the key directory would hand out: the signed key, one one-time key of each kind (or the last resort). */
 function bundleOf(device: Device, upload: KeysUploadRequest, useOneTime = true) {
   return bundleFromWire(decodeKeysUpload(upload).identityKey, {
-    deviceId: 1,
+    deviceId: '6f1c1d2e-8a4b-4c3d-9e2f-0a1b2c3d4e5f',
+    protocolDeviceId: 1,
     registrationId: device.registrationId,
     signedPreKey: upload.signedPreKey!,
     preKey: useOneTime ? upload.preKeys![0]! : null,

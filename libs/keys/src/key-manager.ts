@@ -107,7 +107,15 @@ export class KeyManager {
     const preKeys = await this.newPreKeys(state, ONE_TIME_PREKEY_TARGET, progress);
     const kyberPreKeys = await this.newKyberPreKeys(state, identity.privateKey, ONE_TIME_PREKEY_TARGET, progress);
     await this.options.state.save(state);
-    return { identityKey: toBase64(identity.publicKey), signedPreKey, lastResortKyberPreKey, preKeys, kyberPreKeys };
+    const registrationId = await this.options.stores.identity.getLocalRegistrationId();
+    return {
+      identityKey: toBase64(identity.publicKey),
+      registrationId,
+      signedPreKey,
+      lastResortKyberPreKey,
+      preKeys,
+      kyberPreKeys,
+    };
   }
 
   /** One-time prekeys to top the server back up, or null when `counts` are above the threshold. */

@@ -13,6 +13,12 @@ export const MAX_KEY_ID = 0xff_ffff;
 /** One-time prekeys (EC and Kyber each) per upload: enough for a burst of new contacts, small enough for one request. */
 export const MAX_PREKEYS_PER_UPLOAD = 100;
 
+/**
+ * Largest `PUT /keys` body: a full upload (100 one-time Kyber keys plus the last-resort one at about
+ * 2.2 KB of base64 each, 100 EC keys, the signed key) is about 235 KB; this leaves headroom.
+ */
+export const MAX_KEYS_UPLOAD_BYTES = 320 * 1024;
+
 /** One-time prekeys a device tops up to (per kind). */
 export const ONE_TIME_PREKEY_TARGET = 100;
 

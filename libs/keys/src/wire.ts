@@ -41,6 +41,8 @@ export const kyberPreKeySchema = z.strictObject({
 /** `PUT /keys`: any subset; the first upload of a device must carry identity, signed and last-resort keys. */
 export const keysUploadSchema = z.strictObject({
   identityKey: base64(EC_PUBLIC_KEY_LENGTH),
+  /** This device's registration id (libsignal), required until the device has one. */
+  registrationId: z.number().int().min(1).max(MAX_REGISTRATION_ID).optional(),
   signedPreKey: signedEcPreKeySchema.optional(),
   lastResortKyberPreKey: kyberPreKeySchema.optional(),
   preKeys: z.array(ecPreKeySchema).max(MAX_PREKEYS_PER_UPLOAD).optional(),
@@ -54,7 +56,10 @@ export type KeysUploadRequest = z.infer<typeof keysUploadSchema>;
 
 /** One device's bundle in `GET /keys/:userId`. `preKey` is null once one-time EC keys ran out. */
 export const deviceBundleSchema = z.strictObject({
-  deviceId: z.number().int().min(1).max(127),
+  /** The device's id in the API (message envelopes are addressed to it). */
+  deviceId: z.uuid(),
+  /** The device's number in Signal protocol addresses (1..127, unique within the account). */
+  protocolDeviceId: z.number().int().min(1).max(127),
   registrationId: z.number().int().min(1).max(MAX_REGISTRATION_ID),
   signedPreKey: signedEcPreKeySchema,
   preKey: ecPreKeySchema.nullable(),
@@ -74,4 +79,13 @@ export type PreKeyBundleResponse = z.infer<typeof preKeyBundleResponseSchema>;
 export interface PreKeyCountResponse {
   ecPreKeys: number;
   kyberPreKeys: number;
+  /** This device's number in Signal protocol addresses, assigned on its first upload. */
+  protocolDeviceId: number;
+  /** True when the device should upload more one-time prekeys now. */
+  replenish: boolean;
+  /** Upload times of the current signed EC prekey and last-resort Kyber prekey. */
+  signedPreKeyUploadedAt: string;
+  lastResortKyberPreKeyUploadedAt: string;
+  /** True when either is older than the rotation interval. */
+  rotationDue: boolean;
 }

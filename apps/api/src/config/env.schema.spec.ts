@@ -28,6 +28,23 @@ describe(parseEnv.name, () => {
     expect(() => parseEnv({ DATABASE_URL: 'postgres://x' })).toThrow(/DATABASE_URL: must be a mysql/);
   });
 
+  it('namespaces Redis keys with a validated prefix', () => {
+    expect(parseEnv({}).REDIS_KEY_PREFIX).toBe('pairchat:');
+    expect(parseEnv({ REDIS_KEY_PREFIX: 'test-1:' }).REDIS_KEY_PREFIX).toBe('test-1:');
+    expect(() => parseEnv({ REDIS_KEY_PREFIX: 'has space' })).toThrow(/REDIS_KEY_PREFIX: must be 1-64/);
+  });
+
+  it('defaults the message limits to 64 KiB ciphertexts, 20 devices and a 30-day queue', () => {
+    expect(parseEnv({})).toMatchObject({
+      MESSAGE_MAX_CIPHERTEXT_BYTES: 65_536,
+      MESSAGE_MAX_DEVICES: 20,
+      MESSAGE_TTL_SECONDS: 2_592_000,
+      MESSAGE_FLUSH_INTERVAL_MS: 2,
+    });
+    expect(() => parseEnv({ MESSAGE_MAX_CIPHERTEXT_BYTES: '100' })).toThrow(/MESSAGE_MAX_CIPHERTEXT_BYTES/);
+    expect(() => parseEnv({ MESSAGE_MAX_DEVICES: '0' })).toThrow(/MESSAGE_MAX_DEVICES/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
   });

@@ -20,6 +20,10 @@ export const envFields = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or :_.-')
+    .default('pairchat:'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: int(300, 31_536_000).default(2_592_000),
@@ -31,6 +35,21 @@ export const envFields = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().min(1).optional(),
+  KEY_FETCH_BUCKET_SIZE: int(1, 10_000).default(6),
+  KEY_FETCH_REFILL_SECONDS: int(1, 86_400).default(600),
+  PREKEY_REPLENISH_THRESHOLD: int(1, 100).default(10),
+  SIGNED_PREKEY_MAX_AGE_DAYS: int(1, 365).default(14),
+  REPLACED_PREKEY_GRACE_DAYS: int(1, 365).default(30),
+  KEY_ROTATION_SWEEP_SECONDS: int(1, 86_400).default(3_600),
+  MESSAGE_MAX_CIPHERTEXT_BYTES: int(256, 1_048_576).default(65_536),
+  MESSAGE_MAX_DEVICES: int(1, 200).default(20),
+  MESSAGE_RATE_LIMIT: int(1, 1_000_000).default(100),
+  MESSAGE_RATE_WINDOW_SECONDS: int(1, 3_600).default(10),
+  MESSAGE_TTL_SECONDS: int(1, 31_536_000).default(2_592_000),
+  MESSAGE_EXPIRY_SWEEP_SECONDS: int(1, 86_400).default(600),
+  MESSAGE_FLUSH_INTERVAL_MS: int(0, 1_000).default(2),
+  MESSAGE_FLUSH_MAX_ROWS: int(1, 10_000).default(1_000),
+  MESSAGE_POLICY_CACHE_MS: int(0, 60_000).default(1_000),
 });
 
 export const envSchema = envFields.superRefine((env, ctx) => {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { mysqlMigrations, sqliteMigrations } from './migrations/index.js';
+import { QuietTypeOrmLogger } from './typeorm-logger.js';
 
 /**
  * TypeORM options for either dialect. Schema changes only ever come from the migrations, which
@@ -13,7 +14,9 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    logging: ['error'] as 'error'[],
+    // Query errors go through pino without their parameters (see QuietTypeOrmLogger).
+    logging: ['error', 'warn'] as ('error' | 'warn')[],
+    logger: new QuietTypeOrmLogger(),
   } as const;
   if (database.type === 'mysql') {
     return {

@@ -41,8 +41,9 @@ export function requestLogger(logger: Logger) {
 /** Routes Nest's own log lines through pino. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
+  // Nest's own start-up chatter (a line per route) is debug: logs stay quiet on success.
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    this.logger.debug({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace }, String(message));

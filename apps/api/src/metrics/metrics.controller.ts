@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('ops')
@@ -11,6 +11,14 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics (process, HTTP, business counters)' })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: {
+      'text/plain': {
+        schema: { type: 'string', example: 'pairchat_auth_logins_total{result="ok"} 42' },
+      },
+    },
+  })
   getMetrics(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -125,4 +125,14 @@ export class SenderKeyMessage {
   verifySignature(signingKey: PublicKey): boolean {
     return signingKey.verify(this.#fields.signedPart, this.#fields.signature);
   }
+
+  /**
+   * {@link verifySignature}, same result, on WebCrypto Ed25519 where the platform allows it
+   * (see `PublicKey.verifyAsync`).
+   * @param signingKey the sender's signing public key (from the record or the SKDM)
+   * @returns true iff the signature is valid
+   */
+  verifySignatureAsync(signingKey: PublicKey): Promise<boolean> {
+    return signingKey.verifyAsync(this.#fields.signedPart, this.#fields.signature);
+  }
 }

@@ -193,7 +193,7 @@ export class TsGroupCipher implements GroupCipher {
     } catch {
       throw invalidSession();
     }
-    if (!parsed.verifySignature(signingKey)) {
+    if (!(await parsed.verifySignatureAsync(signingKey))) {
       throw new ProtocolError('SignatureValidationFailed', 'sender key message signature validation failed');
     }
     const seed = takeSenderKeySeed(state, parsed.iteration);

@@ -7,7 +7,8 @@
  * stores only after the message authenticated and decrypted, so a failed operation changes nothing.
  * @module
  */
-import { concat, defaultRng, equalBytes, wipe, type Rng } from '../bytes.js';
+import { concat, defaultRng, equalBytes, toBase64, wipe, type Rng } from '../bytes.js';
+import { KeyCache } from '../key-cache.js';
 import { encodeMessageAddresses, type ProtocolAddress } from '../address.js';
 import {
   CiphertextMessageType,
@@ -22,7 +23,12 @@ import { IdentityKeyPair, PrivateKey, PublicKey } from '../curve.js';
 import type { CiphertextMessage, PreKeyBundle } from '../engine.js';
 import { ProtocolError } from '../errors.js';
 import { KEMPublicKey } from '../kyber.js';
-import { parseKyberPreKeyRecord, parsePreKeyRecord, parseSignedPreKeyRecord } from '../prekeys.js';
+import {
+  parseKyberPreKeyRecord,
+  parsePreKeyRecord,
+  parseSignedPreKeyRecord,
+  type SignedPreKeyRecord,
+} from '../prekeys.js';
 import { pqxdhInitiate, pqxdhRespond } from '../pqxdh.js';
 import {
   decodePreKeySignalMessage,
@@ -35,6 +41,7 @@ import { deriveMessageKeys, kdfRootKey, messageKeySeed, nextChainKey, wipeMessag
 import { aesCbcDecrypt, aesCbcEncrypt, computeMac, verifyMac } from '../ratchet/message-cipher.js';
 import { spqrInitialState, spqrRecv, spqrSend } from '../spqr/chain.js';
 import { Direction, type ProtocolStores } from '../stores.js';
+import { keepRatchetKey, takeRatchetKey } from './ratchet-key-cache.js';
 import {
   decodeSessionRecord,
   encodeSessionRecord,
@@ -57,8 +64,88 @@ async function loadRecord(stores: ProtocolStores, address: ProtocolAddress): Pro
   return bytes ? decodeSessionRecord(bytes) : null;
 }
 
+/**
+ * Our identity key pairs as parsed, in use, objects by public key, so the private key's WebCrypto
+ * import is reused by every session setup. At most a few per process (one per local identity); an
+ * entry counts only if its private key equals the store's. Never wiped: callers may hold them.
+ */
+const OUR_IDENTITIES = new KeyCache<IdentityKeyPair>(4);
+
+/**
+ * Our signed prekeys' private keys by public key, for the same reason: every session a peer starts
+ * with us uses the current signed prekey. Callers get clones (they wipe theirs); an entry counts only
+ * if its private key equals the record's. Two entries, the current signed prekey and the previous
+ * one in its grace period: a rotated-out key must not linger in memory (forward secrecy of sessions
+ * started without a one-time prekey), and it is wiped when the next rotation evicts it.
+ */
+const OUR_SIGNED_PREKEYS = new KeyCache<PrivateKey>(2, (key) => key.wipe());
+
+function ourSignedPreKey(record: SignedPreKeyRecord): PrivateKey {
+  const id = toBase64(record.publicKey.serialize());
+  const cached = OUR_SIGNED_PREKEYS.get(id);
+  const stored = record.privateKey.serialize();
+  const kept = cached?.serialize();
+  const same = !!kept && equalBytes(kept, stored);
+  wipe(stored, kept);
+  if (same) {
+    record.privateKey.wipe();
+    return cached!.clone();
+  }
+  OUR_SIGNED_PREKEYS.set(id, record.privateKey.clone());
+  return record.privateKey;
+}
+
 async function ourIdentity(stores: ProtocolStores): Promise<IdentityKeyPair> {
-  return IdentityKeyPair.deserialize(await stores.identity.getIdentityKeyPair());
+  const parsed = IdentityKeyPair.deserialize(await stores.identity.getIdentityKeyPair());
+  const id = toBase64(parsed.publicKey.serialize());
+  const cached = OUR_IDENTITIES.get(id);
+  const stored = parsed.privateKey.serialize();
+  const kept = cached?.privateKey.serialize();
+  const same = !!kept && equalBytes(kept, stored);
+  wipe(stored, kept);
+  if (same) {
+    parsed.privateKey.wipe();
+    return cached!;
+  }
+  OUR_IDENTITIES.set(id, parsed);
+  return parsed;
+}
+
+/**
+ * A ratchet or base key started before it is needed when the engine uses the platform RNG, so the
+ * platform's key generation (a worker thread in Chromium, partly Node's thread pool) overlaps the
+ * work in between. With an injected RNG nothing starts early: keys are drawn when taken, in the
+ * order of sequential code.
+ */
+class EarlyKey {
+  private taken = false;
+
+  private constructor(
+    private readonly rng: Rng,
+    private readonly early: Promise<PrivateKey> | undefined,
+  ) {
+    early?.catch(() => undefined); // a failure surfaces in take(); never an unhandled rejection
+  }
+
+  static start(rng: Rng): EarlyKey {
+    return new EarlyKey(rng, rng === defaultRng ? PrivateKey.generateAsync(rng) : undefined);
+  }
+
+  /** The key, started early or generated now; the caller owns it. */
+  take(): Promise<PrivateKey> {
+    this.taken = true;
+    return this.early ?? PrivateKey.generateAsync(this.rng);
+  }
+
+  /** Wipes the early key if it was never taken. */
+  discard(): void {
+    if (this.early && !this.taken)
+      this.early.then(
+        (k) => k.wipe(),
+        () => undefined,
+      );
+    this.taken = true;
+  }
 }
 
 function isSelfSession(address: ProtocolAddress, localAddress: ProtocolAddress, ours: Uint8Array, theirs: Uint8Array) {
@@ -92,17 +179,57 @@ export async function processPreKeyBundle(
   const theirSpk = PublicKey.deserialize(bundle.signedPreKey);
   const theirKyber = KEMPublicKey.deserialize(bundle.kyberPreKey);
   const theirOpk = bundle.preKey ? PublicKey.deserialize(bundle.preKey) : undefined;
-  if (!theirIdentity.verify(bundle.signedPreKey, bundle.signedPreKeySignature))
-    throw new ProtocolError('SignatureValidationFailed', 'signature validation failed');
-  if (!theirIdentity.verify(bundle.kyberPreKey, bundle.kyberPreKeySignature))
+  const earlyBase = EarlyKey.start(rng);
+  const earlySending = EarlyKey.start(rng);
+  try {
+    await initiateSession(bundle, address, localAddress, stores, now, rng, {
+      theirIdentity,
+      theirSpk,
+      theirKyber,
+      theirOpk,
+      earlyBase,
+      earlySending,
+    });
+  } finally {
+    earlyBase.discard();
+    earlySending.discard();
+  }
+}
+
+/** The body of {@link processPreKeyBundle}, with its parsed keys and the keys started early. */
+async function initiateSession(
+  bundle: PreKeyBundle,
+  address: ProtocolAddress,
+  localAddress: ProtocolAddress,
+  stores: ProtocolStores,
+  now: Date,
+  rng: Rng,
+  k: {
+    theirIdentity: PublicKey;
+    theirSpk: PublicKey;
+    theirKyber: KEMPublicKey;
+    theirOpk: PublicKey | undefined;
+    earlyBase: EarlyKey;
+    earlySending: EarlyKey;
+  },
+): Promise<void> {
+  const { theirIdentity, theirSpk, theirKyber, theirOpk } = k;
+  const [spkSignatureOk, kyberSignatureOk] = await Promise.all([
+    theirIdentity.verifyAsync(bundle.signedPreKey, bundle.signedPreKeySignature),
+    theirIdentity.verifyAsync(bundle.kyberPreKey, bundle.kyberPreKeySignature),
+  ]);
+  if (!spkSignatureOk || !kyberSignatureOk)
     throw new ProtocolError('SignatureValidationFailed', 'signature validation failed');
   if ((bundle.preKey === null) !== (bundle.preKeyId === null))
     throw new ProtocolError('InvalidArgument', 'one-time prekey id and key must be given together');
   await requireTrusted(stores, address, bundle.identityKey, Direction.Sending);
 
   const ours = await ourIdentity(stores);
-  const baseKey = PrivateKey.generate(rng);
-  const secrets = await pqxdhInitiate({
+  const baseKey = await k.earlyBase.take();
+  // pqxdhInitiate draws its KEM randomness before its first await, so an injected rng is consumed
+  // in the same order as in sequential code (base key, encapsulation, ratchet key); meanwhile the
+  // agreements and the ratchet key generation overlap.
+  const pqxdh = pqxdhInitiate({
     ourIdentity: ours.privateKey,
     ourBaseKey: baseKey,
     theirIdentity,
@@ -111,7 +238,9 @@ export async function processPreKeyBundle(
     theirKyberPreKey: theirKyber,
     rng,
   });
-  const sending = PrivateKey.generate(rng);
+  pqxdh.catch(() => undefined); // awaited below; only keeps an early rejection from counting as unhandled
+  const sending = await k.earlySending.take();
+  const secrets = await pqxdh;
   const step = kdfRootKey(secrets.rootKey, await sending.agree(theirSpk));
   const localIdentity = ours.publicKey.serialize();
   const self = isSelfSession(address, localAddress, localIdentity, bundle.identityKey);
@@ -144,12 +273,18 @@ export async function processPreKeyBundle(
   };
   wipe(secrets.rootKey, secrets.pqrAuthKey);
   baseKey.wipe();
-  sending.wipe();
   const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
   promoteState(record, state);
-  await stores.identity.saveIdentity(address, bundle.identityKey);
-  await stores.session.storeSession(address, encodeSessionRecord(record));
-  wipeRecord(record);
+  try {
+    await stores.identity.saveIdentity(address, bundle.identityKey);
+    await stores.session.storeSession(address, encodeSessionRecord(record));
+  } catch (e) {
+    sending.wipe();
+    throw e;
+  } finally {
+    wipeRecord(record);
+  }
+  keepRatchetKey(sending.getPublicKey().serialize(), sending);
 }
 
 function unacknowledgedExpired(state: SessionState, now: Date): boolean {
@@ -217,15 +352,45 @@ export async function encryptMessage(
   return out;
 }
 
-async function receiverChainFor(state: SessionState, theirRatchetKey: Uint8Array, rng: Rng): Promise<ReceiverChain> {
+/**
+ * Ratchet keys generated by a DH step on a state copy; they go to the ratchet-key cache only if that
+ * copy is committed ({@link settleRatchetKey}).
+ */
+const stepKeys = new WeakMap<SessionState, PrivateKey>();
+
+/** Hands the key generated on `state` to the ratchet-key cache (committed) or wipes it. */
+function settleRatchetKey(state: SessionState, committed: boolean): void {
+  const key = stepKeys.get(state);
+  if (!key) return;
+  stepKeys.delete(state);
+  if (committed) keepRatchetKey(state.sender.ratchetPublic, key);
+  else key.wipe();
+}
+
+async function receiverChainFor(
+  state: SessionState,
+  theirRatchetKey: Uint8Array,
+  rng: Rng,
+  early?: EarlyKey,
+): Promise<ReceiverChain> {
   const found = state.receivers.find((r) => equalBytes(r.ratchetKey, theirRatchetKey));
   if (found) return found;
   const theirs = PublicKey.deserialize(theirRatchetKey);
-  const ourOld = PrivateKey.deserialize(state.sender.ratchetPrivate);
-  const recv = kdfRootKey(state.rootKey, await ourOld.agree(theirs));
-  const fresh = PrivateKey.generate(rng);
+  const ourOld = takeRatchetKey(state.sender.ratchetPrivate, state.sender.ratchetPublic);
+  // both agreements use `theirs` (imported once); the new key is generated meanwhile
+  const [oldSecret, fresh] = await Promise.all([
+    ourOld.agree(theirs),
+    early ? early.take() : PrivateKey.generateAsync(rng),
+  ]);
+  const recv = kdfRootKey(state.rootKey, oldSecret);
   const send = kdfRootKey(recv.rootKey, await fresh.agree(theirs));
-  const chain: ReceiverChain = { ratchetKey: Uint8Array.from(theirRatchetKey), chainKey: recv.chainKey, index: 0, skipped: [] };
+  wipe(oldSecret);
+  const chain: ReceiverChain = {
+    ratchetKey: Uint8Array.from(theirRatchetKey),
+    chainKey: recv.chainKey,
+    index: 0,
+    skipped: [],
+  };
   state.receivers.push(chain);
   while (state.receivers.length > MAX_RECEIVER_CHAINS) {
     const old = state.receivers.shift()!;
@@ -241,7 +406,7 @@ async function receiverChainFor(state: SessionState, theirRatchetKey: Uint8Array
     chainKey: send.chainKey,
     index: 0,
   };
-  fresh.wipe();
+  stepKeys.set(state, fresh);
   return chain;
 }
 
@@ -276,9 +441,11 @@ async function decryptWithState(
   address: ProtocolAddress,
   localAddress: ProtocolAddress,
   rng: Rng,
+  early?: EarlyKey,
 ): Promise<Uint8Array> {
-  if (msg.version !== state.version) throw new ProtocolError('InvalidMessage', 'message version does not match session');
-  const chain = await receiverChainFor(state, msg.ratchetKey, rng);
+  if (msg.version !== state.version)
+    throw new ProtocolError('InvalidMessage', 'message version does not match session');
+  const chain = await receiverChainFor(state, msg.ratchetKey, rng, early);
   const seed = takeMessageSeed(state, chain, msg.counter);
   const pqKey = spqrRecv(state.spqr, msg.pqRatchet);
   const keys = deriveMessageKeys(seed, pqKey);
@@ -325,20 +492,32 @@ export async function decryptSignalMessage(
     try {
       pt = await decryptWithState(copy, msg, address, localAddress, rng);
     } catch (e) {
+      settleRatchetKey(copy, false);
       wipeState(copy);
       if (e instanceof ProtocolError && e.code === 'DuplicatedMessage') throw e;
       if (e instanceof ProtocolError) continue;
       throw e;
     }
-    await requireTrusted(stores, address, copy.remoteIdentity, Direction.Receiving);
+    try {
+      await requireTrusted(stores, address, copy.remoteIdentity, Direction.Receiving);
+    } catch (e) {
+      settleRatchetKey(copy, false);
+      throw e;
+    }
     if (i === 0) record.current = copy;
     else {
       record.previous.splice(i - 1, 1);
       promoteState(record, copy);
     }
-    await stores.identity.saveIdentity(address, copy.remoteIdentity);
-    await stores.session.storeSession(address, encodeSessionRecord(record));
-    wipeRecord(record);
+    let committed = false;
+    try {
+      await stores.identity.saveIdentity(address, copy.remoteIdentity);
+      await stores.session.storeSession(address, encodeSessionRecord(record));
+      committed = true;
+    } finally {
+      settleRatchetKey(copy, committed);
+      wipeRecord(record);
+    }
     return pt;
   }
   wipeRecord(record);
@@ -366,87 +545,108 @@ export async function decryptPreKeyMessage(
   const inner = decodeSignalMessage(pk.message);
   await requireTrusted(stores, address, pk.identityKey, Direction.Receiving);
 
-  const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
-  const matches = (s: SessionState | null) => !!s && s.version === pk.version && equalBytes(s.aliceBaseKey, pk.baseKey);
-  let fresh = false;
-  if (matches(record.current)) {
-    // already current
-  } else {
-    const i = record.previous.findIndex(matches);
-    if (i >= 0) {
-      const [s] = record.previous.splice(i, 1);
-      promoteState(record, s);
-    } else {
-      fresh = true;
-      const spkBytes = await stores.signedPreKey.loadSignedPreKey(pk.signedPreKeyId);
-      if (!spkBytes) throw new ProtocolError('InvalidSignedPreKeyId', 'invalid signed prekey id');
-      const kyberBytes = await stores.kyberPreKey.loadKyberPreKey(pk.kyberPreKeyId);
-      if (!kyberBytes) throw new ProtocolError('InvalidKyberPreKeyId', 'invalid Kyber prekey id');
-      let opk: PrivateKey | undefined;
-      if (pk.preKeyId !== undefined) {
-        const opkBytes = await stores.preKey.loadPreKey(pk.preKeyId);
-        if (!opkBytes) throw new ProtocolError('InvalidPreKeyId', 'invalid prekey id');
-        opk = parsePreKeyRecord(opkBytes).privateKey;
-      }
-      const spk = parseSignedPreKeyRecord(spkBytes);
-      const kyber = parseKyberPreKeyRecord(kyberBytes);
-      const ours = await ourIdentity(stores);
-      const secrets = await pqxdhRespond({
-        ourIdentity: ours.privateKey,
-        ourSignedPreKey: spk.privateKey,
-        ourOneTimePreKey: opk,
-        ourKyberPreKey: kyber.keyPair.secretKey,
-        theirIdentity,
-        theirBaseKey: theirBase,
-        kyberCiphertext: pk.kyberCiphertext,
-      });
-      const localIdentity = ours.publicKey.serialize();
-      const self = isSelfSession(address, localAddress, localIdentity, pk.identityKey);
-      promoteState(record, {
-        version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
-        localIdentity,
-        remoteIdentity: Uint8Array.from(pk.identityKey),
-        rootKey: secrets.rootKey,
-        previousCounter: 0,
-        sender: {
-          ratchetPrivate: spk.privateKey.serialize(),
-          ratchetPublic: spk.publicKey.serialize(),
-          chainKey: secrets.chainKey,
-          index: 0,
-        },
-        receivers: [],
-        localRegistrationId: await stores.identity.getLocalRegistrationId(),
-        remoteRegistrationId: pk.registrationId,
-        aliceBaseKey: Uint8Array.from(pk.baseKey),
-        spqr: spqrInitialState(secrets.pqrAuthKey, 'B2A', self ? Number.MAX_SAFE_INTEGER : SPQR_MAX_JUMP),
-        selfSession: self,
-      });
-      wipe(secrets.pqrAuthKey);
-      spk.privateKey.wipe();
-      opk?.wipe();
-      kyber.keyPair.secretKey.wipe();
-    }
-  }
-  let pt: Uint8Array;
+  let early: EarlyKey | undefined;
   try {
-    pt = await decryptWithState(record.current!, inner, address, localAddress, rng);
-  } catch (e) {
-    wipeRecord(record);
-    throw e;
+    const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
+    const matches = (s: SessionState | null) =>
+      !!s && s.version === pk.version && equalBytes(s.aliceBaseKey, pk.baseKey);
+    let fresh = false;
+    if (matches(record.current)) {
+      // already current
+    } else {
+      const i = record.previous.findIndex(matches);
+      if (i >= 0) {
+        const [s] = record.previous.splice(i, 1);
+        promoteState(record, s);
+      } else {
+        fresh = true;
+        early = EarlyKey.start(rng); // the first ratchet step's key, generated during PQXDH
+        const spkBytes = await stores.signedPreKey.loadSignedPreKey(pk.signedPreKeyId);
+        if (!spkBytes) throw new ProtocolError('InvalidSignedPreKeyId', 'invalid signed prekey id');
+        const kyberBytes = await stores.kyberPreKey.loadKyberPreKey(pk.kyberPreKeyId);
+        if (!kyberBytes) throw new ProtocolError('InvalidKyberPreKeyId', 'invalid Kyber prekey id');
+        let opk: PrivateKey | undefined;
+        if (pk.preKeyId !== undefined) {
+          const opkBytes = await stores.preKey.loadPreKey(pk.preKeyId);
+          if (!opkBytes) throw new ProtocolError('InvalidPreKeyId', 'invalid prekey id');
+          opk = parsePreKeyRecord(opkBytes).privateKey;
+        }
+        const spk = parseSignedPreKeyRecord(spkBytes);
+        spk.privateKey = ourSignedPreKey(spk);
+        const kyber = parseKyberPreKeyRecord(kyberBytes);
+        const ours = await ourIdentity(stores);
+        const secrets = await pqxdhRespond({
+          ourIdentity: ours.privateKey,
+          ourSignedPreKey: spk.privateKey,
+          ourOneTimePreKey: opk,
+          ourKyberPreKey: kyber.keyPair.secretKey,
+          theirIdentity,
+          theirBaseKey: theirBase,
+          kyberCiphertext: pk.kyberCiphertext,
+        });
+        const localIdentity = ours.publicKey.serialize();
+        const self = isSelfSession(address, localAddress, localIdentity, pk.identityKey);
+        promoteState(record, {
+          version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+          localIdentity,
+          remoteIdentity: Uint8Array.from(pk.identityKey),
+          rootKey: secrets.rootKey,
+          previousCounter: 0,
+          sender: {
+            ratchetPrivate: spk.privateKey.serialize(),
+            ratchetPublic: spk.publicKey.serialize(),
+            chainKey: secrets.chainKey,
+            index: 0,
+          },
+          receivers: [],
+          localRegistrationId: await stores.identity.getLocalRegistrationId(),
+          remoteRegistrationId: pk.registrationId,
+          aliceBaseKey: Uint8Array.from(pk.baseKey),
+          spqr: spqrInitialState(secrets.pqrAuthKey, 'B2A', self ? Number.MAX_SAFE_INTEGER : SPQR_MAX_JUMP),
+          selfSession: self,
+        });
+        wipe(secrets.pqrAuthKey);
+        // our first ratchet key is the signed prekey: the step below takes it with its imported CryptoKey
+        keepRatchetKey(spk.publicKey.serialize(), spk.privateKey);
+        opk?.wipe();
+        kyber.keyPair.secretKey.wipe();
+      }
+    }
+    let pt: Uint8Array;
+    try {
+      pt = await decryptWithState(record.current!, inner, address, localAddress, rng, early);
+    } catch (e) {
+      settleRatchetKey(record.current!, false);
+      wipeRecord(record);
+      throw e;
+    }
+    const state = record.current!;
+    let committed = false;
+    try {
+      if (fresh) {
+        // first, so that a store refusing a replayed (kyber id, signed id, base key) leaves the rest untouched
+        await stores.kyberPreKey.markKyberPreKeyUsed(pk.kyberPreKeyId, pk.signedPreKeyId, pk.baseKey);
+        if (pk.preKeyId !== undefined) await stores.preKey.removePreKey(pk.preKeyId);
+      }
+      await stores.identity.saveIdentity(address, pk.identityKey);
+      await stores.session.storeSession(address, encodeSessionRecord(record));
+      committed = true;
+    } finally {
+      settleRatchetKey(state, committed);
+      wipeRecord(record);
+    }
+    return pt;
+  } finally {
+    early?.discard();
   }
-  if (fresh) {
-    // first, so that a store refusing a replayed (kyber id, signed id, base key) leaves the rest untouched
-    await stores.kyberPreKey.markKyberPreKeyUsed(pk.kyberPreKeyId, pk.signedPreKeyId, pk.baseKey);
-    if (pk.preKeyId !== undefined) await stores.preKey.removePreKey(pk.preKeyId);
-  }
-  await stores.identity.saveIdentity(address, pk.identityKey);
-  await stores.session.storeSession(address, encodeSessionRecord(record));
-  wipeRecord(record);
-  return pt;
 }
 
 /** True if `address` has a current session that can encrypt at `now`. */
-export async function hasCurrentSession(address: ProtocolAddress, stores: ProtocolStores, now: Date = new Date()): Promise<boolean> {
+export async function hasCurrentSession(
+  address: ProtocolAddress,
+  stores: ProtocolStores,
+  now: Date = new Date(),
+): Promise<boolean> {
   const record = await loadRecord(stores, address);
   const ok = !!record?.current && !unacknowledgedExpired(record.current, now);
   if (record) wipeRecord(record);

@@ -2,16 +2,19 @@
  * Session state and record of the TypeScript engine (libsignal `state/session.rs` semantics):
  * one current state plus up to {@link ARCHIVED_STATES_MAX_LENGTH} previous ones per address.
  *
- * The record format is OUR OWN (a versioned JSON document with base64 bytes), not libsignal's
- * `RecordStructure`: session records are engine-specific. Everything in here is secret.
+ * The record format is OUR OWN, not libsignal's `RecordStructure`: session records are
+ * engine-specific. Records are written in the binary format 2 (`record-codec.ts`); records in the
+ * earlier JSON format 1 (a versioned JSON document with base64 bytes) are still read. Everything in
+ * here is secret.
  * @module
  */
 import { fromBase64, toBase64, utf8, wipe } from '../bytes.js';
 import { ARCHIVED_STATES_MAX_LENGTH } from '../constants.js';
 import { ProtocolError } from '../errors.js';
 import type { SpqrState } from '../spqr/chain.js';
+import { decodeBinaryRecord, encodeBinaryRecord, isBinaryRecord } from './record-codec.js';
 
-/** Format tag of serialised ts-engine session records. */
+/** Format tag of format-1 (JSON) ts-engine session records, read for records stored before format 2. */
 const RECORD_FORMAT = 'pairchat-ts-session-v1';
 
 /** A skipped message seed. */
@@ -95,16 +98,26 @@ function reviver(_k: string, v: unknown): unknown {
   return v;
 }
 
-/** Serialises a record. */
+/** Serialises a record (format 2, binary). */
 export function encodeSessionRecord(r: SessionRecordData): Uint8Array {
+  return encodeBinaryRecord(r);
+}
+
+/**
+ * Serialises a record in the JSON format 1, as engines before format 2 stored it. Kept so tests can
+ * check that such records still load; new records are always format 2.
+ */
+export function encodeSessionRecordV1(r: SessionRecordData): Uint8Array {
   return utf8(JSON.stringify({ format: RECORD_FORMAT, current: r.current, previous: r.previous }, replacer));
 }
 
 /**
- * Parses a record written by {@link encodeSessionRecord}.
+ * Parses a record written by {@link encodeSessionRecord} (format 2) or by an earlier version of this
+ * engine (JSON format 1).
  * @throws ProtocolError `InvalidSessionStructure` on anything else (e.g. a libsignal record)
  */
 export function decodeSessionRecord(bytes: Uint8Array): SessionRecordData {
+  if (isBinaryRecord(bytes)) return decodeBinaryRecord(bytes);
   let doc: { format?: unknown; current?: SessionState | null; previous?: SessionState[] };
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes), reviver);

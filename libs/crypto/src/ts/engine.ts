@@ -31,11 +31,11 @@ export function createTsEngine(opts: { rng?: Rng } = {}): ProtocolEngine {
     name: 'ts',
     keys: {
       async generateKeyPair() {
-        const k = PrivateKey.generate(rng);
+        const k = await PrivateKey.generateAsync(rng);
         return { publicKey: k.getPublicKey().serialize(), privateKey: k.serialize() };
       },
       async generateIdentityKeyPair() {
-        return IdentityKeyPair.generate(rng).serialize();
+        return (await IdentityKeyPair.generateAsync(rng)).serialize();
       },
       async publicKeyOf(privateKey) {
         return PrivateKey.deserialize(privateKey).getPublicKey().serialize();
@@ -44,7 +44,7 @@ export function createTsEngine(opts: { rng?: Rng } = {}): ProtocolEngine {
         return PrivateKey.deserialize(privateKey).sign(message, rng(64));
       },
       async verify(publicKey, message, signature) {
-        return PublicKey.deserialize(publicKey).verify(message, signature);
+        return PublicKey.deserialize(publicKey).verifyAsync(message, signature);
       },
       async agree(privateKey, publicKey) {
         return PrivateKey.deserialize(privateKey).agree(PublicKey.deserialize(publicKey));
@@ -67,7 +67,8 @@ export function createTsEngine(opts: { rng?: Rng } = {}): ProtocolEngine {
     },
     processPreKeyBundle: (bundle, address, localAddress, stores, now) =>
       processPreKeyBundle(bundle, address, localAddress, stores, now, { rng }),
-    encrypt: (plaintext, address, localAddress, stores, now) => encryptMessage(plaintext, address, localAddress, stores, now),
+    encrypt: (plaintext, address, localAddress, stores, now) =>
+      encryptMessage(plaintext, address, localAddress, stores, now),
     async decrypt(message, address, localAddress, stores) {
       if (message.type === CiphertextMessageType.PreKey)
         return decryptPreKeyMessage(message.body, address, localAddress, stores, { rng });

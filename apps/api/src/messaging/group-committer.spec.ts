@@ -1,0 +1,90 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { GroupCommitter } from './group-committer.js';
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+describe(GroupCommitter.name, () => {
+  it('writes items submitted together as one batch and answers each after the write', async () => {
+    const batches: number[][] = [];
+    const sut = new GroupCommitter<number, string>(
+      async (items) => {
+        batches.push(items);
+        return items.map((i) => `ok ${i}`);
+      },
+      { intervalMs: 2, maxRows: 100 },
+    );
+    const answers = await Promise.all([sut.submit(1), sut.submit(2), sut.submit(3)]);
+    expect(answers).toEqual(['ok 1', 'ok 2', 'ok 3']);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('splits at maxRows and keeps submission order across batches', async () => {
+    const batches: number[][] = [];
+    const sut = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push(items);
+        await tick(1);
+        return items;
+      },
+      { intervalMs: 50, maxRows: 4 },
+    );
+    await Promise.all([1, 2, 3, 4, 5, 6].map((i) => sut.submit(i, 2)));
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+  });
+
+  it('rejects only the items the writer answered with an error', async () => {
+    const sut = new GroupCommitter<number, number>(
+      async (items) => items.map((i) => (i === 2 ? new Error('dup') : i)),
+      {
+        intervalMs: 0,
+        maxRows: 10,
+      },
+    );
+    const results = await Promise.allSettled([sut.submit(1), sut.submit(2), sut.submit(3)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('fails every item of a batch whose write throws, and keeps working afterwards', async () => {
+    const write = jest.fn(async (items: number[]) => items);
+    write.mockRejectedValueOnce(new Error('deadlock'));
+    const sut = new GroupCommitter<number, number>(write, { intervalMs: 0, maxRows: 10 });
+    await expect(Promise.all([sut.submit(1), sut.submit(2)])).rejects.toThrow('deadlock');
+    await expect(sut.submit(3)).resolves.toBe(3);
+  });
+
+  it('writes the queue on close and refuses later items', async () => {
+    const batches: number[][] = [];
+    const sut = new GroupCommitter<number, number>(async (items) => (batches.push(items), items), {
+      intervalMs: 10_000,
+      maxRows: 10,
+    });
+    const pending = sut.submit(7);
+    await sut.close();
+    await expect(pending).resolves.toBe(7);
+    await expect(sut.submit(8)).rejects.toThrow('closed');
+  });
+});
+
+describe(`${GroupCommitter.name} with concurrency`, () => {
+  it('overlaps up to `concurrency` batches and never more', async () => {
+    let running = 0;
+    let peak = 0;
+    const sut = new GroupCommitter<number, number>(
+      async (items) => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick(5);
+        running--;
+        return items;
+      },
+      { intervalMs: 0, maxRows: 2, concurrency: 2 },
+    );
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => sut.submit(i)));
+    expect(all).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(peak).toBe(2);
+  });
+});

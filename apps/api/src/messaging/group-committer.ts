@@ -1,0 +1,120 @@
+/**
+ * Group commit: items submitted within a few milliseconds are written together, one transaction
+ * per batch, and each submitter is answered only once its batch committed. At most `concurrency`
+ * batches are written at a time; items arriving meanwhile form the next batch, so batches grow with
+ * load by themselves.
+ */
+export interface GroupCommitOptions {
+  /** Longest an item waits for others before its batch is written, ms (0: next tick). */
+  intervalMs: number;
+  /** A batch is written at once when it reaches this many rows. */
+  maxRows: number;
+  /**
+   * Batches written at once (default 1). More than one lets a database with a connection pool
+   * overlap one batch's commit (fsync) with the next batch's statements.
+   */
+  concurrency?: number;
+}
+
+/** Writes a batch; answers one result or Error per item, in order. Throwing fails the whole batch. */
+export type BatchWriter<T, R> = (items: T[]) => Promise<(R | Error)[]>;
+
+interface Pending<T, R> {
+  item: T;
+  rows: number;
+  resolve: (result: R) => void;
+  reject: (error: Error) => void;
+}
+
+export class GroupCommitter<T, R> {
+  private queue: Pending<T, R>[] = [];
+  private queuedRows = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly writing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly write: BatchWriter<T, R>,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  /**
+   * Queues an item; resolves with its result after its batch committed.
+   * @param rows - how many rows the item writes (counts towards maxRows)
+   */
+  submit(item: T, rows = 1): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('group committer is closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, rows, resolve, reject });
+      this.queuedRows += rows;
+      if (this.writing.size >= this.concurrency) return; // a running write picks this batch up when it ends
+      if (this.queuedRows >= this.options.maxRows) this.flushSoon(0);
+      else this.flushSoon(this.options.intervalMs);
+    });
+  }
+
+  /** Writes what is queued and stops accepting items. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    while (this.writing.size > 0 || this.queue.length > 0) {
+      if (this.writing.size > 0) await Promise.all(this.writing);
+      else this.startWrite();
+    }
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.timer !== undefined && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.startWrite();
+    }, delayMs);
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? 1;
+  }
+
+  private startWrite(): void {
+    if (this.writing.size >= this.concurrency || this.queue.length === 0) return;
+    const batch: Pending<T, R>[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows <= this.options.maxRows)) {
+      const next = this.queue.shift()!;
+      rows += next.rows;
+      batch.push(next);
+    }
+    this.queuedRows -= rows;
+    const writing: Promise<void> = this.writeBatch(batch).finally(() => {
+      this.writing.delete(writing);
+      if (this.queue.length > 0) {
+        // Under load the next batch is already waiting: write it now rather than after the interval.
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.startWrite();
+      }
+    });
+    this.writing.add(writing);
+    // Under load, start the next batch beside this one when a write slot is free.
+    if (this.queue.length > 0 && this.queuedRows >= this.options.maxRows) this.startWrite();
+  }
+
+  private async writeBatch(batch: Pending<T, R>[]): Promise<void> {
+    let results: (R | Error)[];
+    try {
+      results = await this.write(batch.map((p) => p.item));
+      if (results.length !== batch.length)
+        throw new Error(`batch writer answered ${results.length} of ${batch.length} items`);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const result = results[i]!;
+      if (result instanceof Error) pending.reject(result);
+      else pending.resolve(result);
+    });
+  }
+}

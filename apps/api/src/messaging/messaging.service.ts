@@ -1,0 +1,708 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  base64DecodedLength,
+  type DeviceMismatchDetails,
+  type Envelope,
+  type MessageSendAck,
+  type messageSendSchema,
+  type QueueNotice,
+  type QueuedKind,
+  type typingSendSchema,
+} from '@pairchat/messaging';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
+import type { z } from 'zod';
+import type { AuthContext } from '../auth/auth-context.js';
+import { AppConfig } from '../config/app-config.js';
+import { isUniqueViolation } from '../database/db-errors.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { PairingService } from '../pairing/pairing.service.js';
+import { deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
+import { EnvelopeEntity } from './envelope.entity.js';
+import { GroupCommitter } from './group-committer.js';
+import { MessageEntity } from './message.entity.js';
+import { messagingError, MessagingErrorCode } from './messaging.errors.js';
+import { SendPolicy } from './send-policy.js';
+import { SendRateLimiter } from './send-rate-limiter.js';
+
+/** A validated `message:send` (kind defaulted). */
+export type MessageSendRequest = z.output<typeof messageSendSchema>;
+export type TypingSendRequest = z.output<typeof typingSendSchema>;
+
+/** A message whose first recipient device just acked it (status `delivered`). */
+export interface DeliveredMessage {
+  messageId: string;
+  clientMessageId: string;
+  senderUserId: string;
+  recipientUserId: string;
+  deliveredAt: number;
+}
+
+/** A message as its sender's status views need it. */
+export type SentMessage = Pick<
+  MessageEntity,
+  'id' | 'clientMessageId' | 'recipientUserId' | 'createdAt' | 'deliveredAt'
+>;
+
+/** What the queue holds for a device, as it goes on the wire. */
+export type QueueItem = { event: 'message:new'; payload: Envelope } | { event: 'queue:notice'; payload: QueueNotice };
+
+/** Server notices are queue entries too; they carry Signal type 0 (no ciphertext). */
+const NOTICE_TYPE = 0;
+/** Envelopes examined per expiry transaction. */
+const EXPIRY_BATCH = 1_000;
+
+interface SendJob {
+  message: MessageEntity;
+  envelopes: Omit<EnvelopeEntity, 'id'>[];
+}
+
+interface AckJob {
+  deviceId: string;
+  envelopeIds: string[];
+}
+
+/** The store answered "already have this client message id". */
+class DuplicateSend extends Error {}
+
+interface DeliveredRow {
+  id: string;
+  senderUserId: string;
+  clientMessageId: string;
+  recipientUserId: string;
+}
+
+/**
+ * Batches of one kind (sends, acks) in flight at once on MySQL: one commit's fsync overlaps the next
+ * batch's statements (InnoDB then flushes several commits together). SQLite writes one at a time.
+ */
+const WRITE_CONCURRENCY = 4;
+/** A batch that lost a deadlock or a lock wait is retried this many times before its items fail. */
+const DEADLOCK_RETRIES = 3;
+
+/** Runs a write again when MySQL chose it as a deadlock victim (1213) or its lock wait timed out (1205). */
+async function retryDeadlocks<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
+      if (attempt >= DEADLOCK_RETRIES || (errno !== 1213 && errno !== 1205)) throw error;
+    }
+  }
+}
+
+/** `?, ?, ?` */
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** `(?, ?), (?, ?)` for n rows of width columns. */
+const rowsOf = (n: number, width: number) => {
+  const row = `(${marks(width)})`;
+  return Array.from({ length: n }, () => row).join(', ');
+};
+
+/**
+ * The store-and-forward queue. `send` checks the pair, the device list and the limits, stores one
+ * envelope per device through group commit and pushes them to the device rooms after the commit;
+ * `ack` removes envelopes and records the first delivery. The server never reads a ciphertext.
+ */
+@Injectable()
+export class MessagingService implements OnModuleInit, OnApplicationShutdown {
+  private readonly sends: GroupCommitter<SendJob, EnvelopeEntity[]>;
+  private readonly acks: GroupCommitter<AckJob, number>;
+  private readonly inflight = new Map<string, Promise<MessageSendAck>>();
+  private readonly deliveredListeners: ((messages: DeliveredMessage[]) => void)[] = [];
+  private expiryTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly singleConnection: boolean;
+  /** MySQL `auto_increment_increment` (1 unless the server is set up for multi-primary replication). */
+  private idStep = 1;
+  private readonly policy: SendPolicy;
+  private readonly logger = new Logger('MessagingService');
+  private readonly sent;
+  private readonly refused;
+  private readonly expired;
+
+  constructor(
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    @InjectRepository(EnvelopeEntity) private readonly envelopes: Repository<EnvelopeEntity>,
+    pairing: PairingService,
+    private readonly devices: DevicesService,
+    private readonly emitter: SocketEmitter,
+    private readonly rateLimiter: SendRateLimiter,
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    const { flushIntervalMs: intervalMs, flushMaxRows: maxRows } = config.messaging;
+    this.singleConnection = config.database.type === 'sqlite';
+    this.policy = new SendPolicy(pairing, devices, config.messaging.policyCacheMs);
+    const concurrency = this.singleConnection ? 1 : WRITE_CONCURRENCY;
+    this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), {
+      intervalMs,
+      maxRows,
+      concurrency,
+    });
+    this.acks = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeAcks(jobs)), {
+      intervalMs,
+      maxRows,
+      concurrency,
+    });
+    this.sent = metrics.counter('pairchat_messages_sent_total', 'Messages stored (one per message:send)', [
+      'kind',
+    ] as const);
+    this.refused = metrics.counter('pairchat_messages_refused_total', 'message:send refusals by code', [
+      'code',
+    ] as const);
+    this.expired = metrics.counter('pairchat_envelopes_expired_total', 'Envelopes dropped unread after the TTL');
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.singleConnection) {
+      const [row] = (await this.messages.manager.query('SELECT @@auto_increment_increment AS step')) as {
+        step: number;
+      }[];
+      this.idStep = Number(row?.step ?? 1);
+    }
+    this.devices.onRevoke(async (manager, device) => {
+      await manager.delete(EnvelopeEntity, { deviceId: device.id });
+      this.policy.forgetDevices(device.userId);
+      this.emitter.disconnectDevice(device.id);
+    });
+    const sweep = this.config.messaging.expirySweepMs;
+    this.expiryTimer = setInterval(
+      () =>
+        void this.expireEnvelopes().catch((error: Error) =>
+          this.logger.warn(`envelope expiry failed: ${error.message}`),
+        ),
+      sweep,
+    );
+    this.expiryTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    await Promise.all([this.sends.close(), this.acks.close()]);
+  }
+
+  /** Called after each ack commit with the messages that became `delivered` in it. */
+  onDelivered(listener: (messages: DeliveredMessage[]) => void): void {
+    this.deliveredListeners.push(listener);
+  }
+
+  /**
+   * Accepts an encrypted message: one envelope per device, stored in one transaction, then pushed.
+   * A resend of a client message id already accepted returns the first ack and stores nothing.
+   * @throws TOO_MANY_DEVICES, CIPHERTEXT_TOO_LARGE, RATE_LIMITED, NOT_PAIRED, DEVICES_MISMATCH
+   */
+  async send(auth: AuthContext, request: MessageSendRequest): Promise<MessageSendAck> {
+    this.checkLimits(request);
+    await this.rateLimiter.consume(auth.deviceId);
+    const key = `${auth.deviceId}:${request.clientMessageId}`;
+    const running = this.inflight.get(key);
+    if (running) return { ...(await running), duplicate: true };
+    const attempt = this.store(auth, request);
+    this.inflight.set(key, attempt);
+    try {
+      return await attempt;
+    } catch (error) {
+      this.refused.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+      throw error;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  /**
+   * Relays an encrypted typing frame to the devices that are online now; never stored. Devices that
+   * are not the recipient's or the sender's own are skipped.
+   * @throws RATE_LIMITED, NOT_PAIRED
+   */
+  async relayTyping(auth: AuthContext, request: TypingSendRequest): Promise<void> {
+    this.checkLimits(request);
+    await this.rateLimiter.consume(auth.deviceId);
+    const [allowed, { ownerOf }] = await Promise.all([
+      this.policy.canCommunicate(auth.userId, request.recipientUserId),
+      this.checkDevices(auth, { ...request, clientMessageId: '', kind: 'message' }),
+    ]);
+    if (!allowed) throw messagingError(MessagingErrorCode.NotPaired, 'you can only message users you are paired with');
+    const serverTimestamp = new Date().toISOString();
+    for (const envelope of request.envelopes) {
+      if (!ownerOf.has(envelope.deviceId)) continue;
+      this.emitter.sendVolatile('typing:new', deviceRoom(envelope.deviceId), {
+        senderUserId: auth.userId,
+        senderDeviceId: auth.deviceId,
+        type: envelope.type,
+        ciphertext: envelope.ciphertext,
+        serverTimestamp,
+      });
+    }
+  }
+
+  /**
+   * Removes acked envelopes from the device's queue (ids of other devices are ignored) and records
+   * the first delivery of each message to its recipient.
+   * @returns how many envelopes were removed
+   */
+  ack(auth: AuthContext, envelopeIds: string[]): Promise<number> {
+    return this.acks.submit({ deviceId: auth.deviceId, envelopeIds: [...new Set(envelopeIds)] }, envelopeIds.length);
+  }
+
+  /**
+   * The device's queue in server order, skipping ids already sent on this connection.
+   * @param skip - ids sent and not yet acked; they are not sent twice by one drain
+   */
+  async pendingFor(deviceId: string, skip: ReadonlySet<string>, limit: number): Promise<QueueItem[]> {
+    const rows = await this.envelopes.find({ where: { deviceId }, order: { id: 'ASC' }, take: limit + skip.size });
+    return rows
+      .filter((row) => !skip.has(String(row.id)))
+      .slice(0, limit)
+      .map((row) => this.toQueueItem(row));
+  }
+
+  /** Server statuses of the messages `userId` sent to `otherUserId`, newest first. */
+  async listSent(userId: string, otherUserId: string, limit: number, before?: number): Promise<SentMessage[]> {
+    const query = this.messages
+      .createQueryBuilder('m')
+      .where('m.sender_user_id = :userId AND m.recipient_user_id = :otherUserId AND m.kind = :kind', {
+        userId,
+        otherUserId,
+        kind: 'message',
+      })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(limit);
+    if (before !== undefined) query.andWhere('m.created_at < :before', { before });
+    return query.getMany();
+  }
+
+  /**
+   * Drops envelopes older than the TTL. Each device that lost some gets a `gap` notice with the
+   * count; each device of a sender whose message reached no recipient device gets an `expired`
+   * notice. Safe to run on every node at once: a batch another node already took is skipped.
+   * @returns how many envelopes expired
+   */
+  async expireEnvelopes(now = Date.now()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.expireBatch(now);
+      total += result.expired;
+      for (const { room, item } of result.notices) this.emitter.send(item.event, room, item.payload as never);
+      if (result.expired < EXPIRY_BATCH) break;
+    }
+    if (total > 0) this.expired.inc(total);
+    return total;
+  }
+
+  private checkLimits(request: { envelopes: { deviceId: string; ciphertext: string }[] }): void {
+    const { maxDevicesPerMessage, maxCiphertextBytes } = this.config.messaging;
+    if (request.envelopes.length > maxDevicesPerMessage) {
+      throw messagingError(
+        MessagingErrorCode.TooManyDevices,
+        `a message may go to at most ${maxDevicesPerMessage} devices`,
+        {
+          maxDevices: maxDevicesPerMessage,
+        },
+      );
+    }
+    const tooLarge = request.envelopes.find((e) => base64DecodedLength(e.ciphertext) > maxCiphertextBytes);
+    if (tooLarge) {
+      throw messagingError(
+        MessagingErrorCode.CiphertextTooLarge,
+        `a ciphertext may be at most ${maxCiphertextBytes} bytes`,
+        {
+          maxBytes: maxCiphertextBytes,
+          deviceId: tooLarge.deviceId,
+        },
+      );
+    }
+  }
+
+  private async store(auth: AuthContext, request: MessageSendRequest): Promise<MessageSendAck> {
+    const [allowed, { mismatch, ownerOf }] = await Promise.all([
+      this.policy.canCommunicate(auth.userId, request.recipientUserId),
+      this.checkDevices(auth, request),
+    ]);
+    if (!allowed || mismatch) {
+      // A resend of a message accepted before the pair or the devices changed still gets its ack.
+      const existing = await this.existingAck(auth.deviceId, request.clientMessageId);
+      if (existing) return existing;
+      if (!allowed)
+        throw messagingError(MessagingErrorCode.NotPaired, 'you can only message users you are paired with');
+      throw messagingError(
+        MessagingErrorCode.DevicesMismatch,
+        'the device list is not current: add the missing, drop the extra and refresh the stale devices, then resend',
+        mismatch as unknown as Record<string, unknown>,
+      );
+    }
+
+    const now = Date.now();
+    const message: MessageEntity = {
+      id: randomUUID(),
+      senderUserId: auth.userId,
+      senderDeviceId: auth.deviceId,
+      clientMessageId: request.clientMessageId,
+      recipientUserId: request.recipientUserId,
+      kind: request.kind,
+      createdAt: now,
+      deliveredAt: null,
+    };
+    const envelopes = request.envelopes.map((e) => ({
+      deviceId: e.deviceId,
+      userId: ownerOf.get(e.deviceId)!,
+      kind: request.kind,
+      messageId: message.id,
+      senderUserId: auth.userId,
+      senderDeviceId: auth.deviceId,
+      conversationUserId: request.recipientUserId,
+      type: e.type,
+      ciphertext: Buffer.from(e.ciphertext, 'base64'),
+      notice: null,
+      createdAt: now,
+    }));
+    let stored: EnvelopeEntity[];
+    try {
+      stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1);
+    } catch (error) {
+      if (!(error instanceof DuplicateSend)) throw error;
+      const existing = await this.existingAck(auth.deviceId, request.clientMessageId);
+      if (!existing) throw error;
+      return existing;
+    }
+    this.sent.inc({ kind: request.kind });
+
+    const serverTimestamp = new Date(now).toISOString();
+    const ciphertextOf = new Map(request.envelopes.map((e) => [e.deviceId, e.ciphertext]));
+    for (const row of stored) {
+      this.emitter.send('message:new', deviceRoom(row.deviceId), {
+        ...this.envelopeHeader(row, request.kind),
+        ciphertext: ciphertextOf.get(row.deviceId)!,
+      });
+    }
+    if (request.kind === 'message') {
+      this.emitter.send('message:status', userRoom(auth.userId), {
+        messageId: message.id,
+        clientMessageId: request.clientMessageId,
+        recipientUserId: request.recipientUserId,
+        status: 'sent',
+        at: serverTimestamp,
+      });
+    }
+    return { ok: true, messageId: message.id, serverTimestamp, duplicate: false };
+  }
+
+  /**
+   * Compares the send's devices with the current active devices of the recipient and the sender.
+   * @returns the mismatch (null when exact) and the owner of every current device
+   */
+  private async checkDevices(
+    auth: AuthContext,
+    request: MessageSendRequest,
+  ): Promise<{ mismatch: DeviceMismatchDetails | null; ownerOf: Map<string, string> }> {
+    const [theirs, mine] = await Promise.all([
+      this.policy.activeDevices(request.recipientUserId),
+      request.recipientUserId === auth.userId ? Promise.resolve([]) : this.policy.activeDevices(auth.userId),
+    ]);
+    const expected = new Map<string, { userId: string; registrationId: number | null }>();
+    for (const d of theirs) expected.set(d.id, { userId: request.recipientUserId, registrationId: d.registrationId });
+    for (const d of mine)
+      if (d.id !== auth.deviceId) expected.set(d.id, { userId: auth.userId, registrationId: d.registrationId });
+
+    const submitted = new Set<string>();
+    const details: DeviceMismatchDetails = { missing: [], extra: [], stale: [] };
+    for (const envelope of request.envelopes) {
+      const current = expected.get(envelope.deviceId);
+      if (!current || submitted.has(envelope.deviceId)) details.extra.push({ deviceId: envelope.deviceId });
+      else if (
+        envelope.registrationId !== undefined &&
+        current.registrationId !== null &&
+        envelope.registrationId !== current.registrationId
+      ) {
+        details.stale.push({ userId: current.userId, deviceId: envelope.deviceId });
+      }
+      submitted.add(envelope.deviceId);
+    }
+    for (const [deviceId, { userId }] of expected)
+      if (!submitted.has(deviceId)) details.missing.push({ userId, deviceId });
+    const mismatched = details.missing.length + details.extra.length + details.stale.length > 0;
+    const ownerOf = new Map([...expected].map(([deviceId, { userId }]) => [deviceId, userId]));
+    return { mismatch: mismatched ? details : null, ownerOf };
+  }
+
+  private async existingAck(senderDeviceId: string, clientMessageId: string): Promise<MessageSendAck | null> {
+    const message = await this.messages.findOneBy({ senderDeviceId, clientMessageId });
+    if (!message) return null;
+    return {
+      ok: true,
+      messageId: message.id,
+      serverTimestamp: new Date(message.createdAt).toISOString(),
+      duplicate: true,
+    };
+  }
+
+  private async writeSends(jobs: SendJob[]): Promise<(EnvelopeEntity[] | Error)[]> {
+    try {
+      return await this.insertSends(jobs);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (jobs.length === 1) return [new DuplicateSend()];
+      // One duplicate fails the whole batch: write each job on its own to find it.
+      const results: (EnvelopeEntity[] | Error)[] = [];
+      for (const job of jobs) {
+        try {
+          results.push(...(await this.insertSends([job])));
+        } catch (single) {
+          results.push(isUniqueViolation(single) ? new DuplicateSend() : (single as Error));
+        }
+      }
+      return results;
+    }
+  }
+
+  /**
+   * One transaction for a batch of sends: multi-row INSERTs, then the envelope ids (the queue order).
+   * Plain SQL on purpose: this is the hot path, and backtick-quoted names with `?` placeholders
+   * mean the same on MySQL/MariaDB and SQLite.
+   */
+  private insertSends(jobs: SendJob[]): Promise<EnvelopeEntity[][]> {
+    return this.transaction(async (manager) => {
+      const messages = jobs.map((j) => j.message);
+      await manager.query(
+        `INSERT INTO \`messages\` (\`id\`, \`sender_user_id\`, \`sender_device_id\`, \`client_message_id\`, \`recipient_user_id\`, \`kind\`, \`created_at\`, \`delivered_at\`) VALUES ${rowsOf(messages.length, 8)}`,
+        messages.flatMap((m) => [
+          m.id,
+          m.senderUserId,
+          m.senderDeviceId,
+          m.clientMessageId,
+          m.recipientUserId,
+          m.kind,
+          m.createdAt,
+          null,
+        ]),
+      );
+      const rows = jobs.flatMap((j) => j.envelopes);
+      const inserted = (await manager.query(
+        `INSERT INTO \`envelopes\` (\`device_id\`, \`user_id\`, \`kind\`, \`message_id\`, \`sender_user_id\`, \`sender_device_id\`, \`conversation_user_id\`, \`type\`, \`ciphertext\`, \`notice\`, \`created_at\`) VALUES ${rowsOf(rows.length, 11)}`,
+        rows.flatMap((e) => [
+          e.deviceId,
+          e.userId,
+          e.kind,
+          e.messageId,
+          e.senderUserId,
+          e.senderDeviceId,
+          e.conversationUserId,
+          e.type,
+          e.ciphertext,
+          null,
+          e.createdAt,
+        ]),
+      )) as { insertId: number } | number | bigint;
+      // One multi-row INSERT gets consecutive ids in row order: SQLite has a single writer, and InnoDB
+      // allocates a "simple insert"'s ids in one block in every autoinc lock mode (stepped by
+      // auto_increment_increment). MySQL reports the first id, SQLite the last.
+      const first = typeof inserted === 'object' ? Number(inserted.insertId) : Number(inserted) - rows.length + 1;
+      let i = 0;
+      const idOf = new Map(rows.map((e) => [`${e.messageId}:${e.deviceId}`, String(first + this.idStep * i++)]));
+      return jobs.map((job) =>
+        job.envelopes.map((e) => ({ ...e, id: idOf.get(`${e.messageId}:${e.deviceId}`)! }) as EnvelopeEntity),
+      );
+    });
+  }
+
+  private async writeAcks(jobs: AckJob[]): Promise<number[]> {
+    const allIds = [...new Set(jobs.flatMap((j) => j.envelopeIds))];
+    const deliveredAt = Date.now();
+    const { removed, delivered } = await this.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(allIds.length)})`,
+        allIds,
+      )) as {
+        id: string | number;
+        deviceId: string;
+        kind: string;
+        messageId: string | null;
+        userId: string;
+        conversationUserId: string | null;
+      }[];
+      const byId = new Map(rows.map((r) => [String(r.id), r]));
+      const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
+      const owned = removed.flat().map((id) => byId.get(id)!);
+      if (owned.length === 0) return { removed, delivered: [] as DeliveredRow[] };
+      await manager.query(
+        `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(owned.length)})`,
+        owned.map((r) => r.id),
+      );
+      const candidates = [
+        ...new Set(
+          owned.filter((r) => r.kind === 'message' && r.userId === r.conversationUserId).map((r) => r.messageId!),
+        ),
+      ];
+      if (candidates.length === 0) return { removed, delivered: [] as DeliveredRow[] };
+      // Only forward: a message already delivered keeps its first delivery time, and only the
+      // rows this transaction moved come back (their delivered_at is exactly ours).
+      await manager.query(
+        `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
+        [deliveredAt, ...candidates],
+      );
+      const delivered = (await manager.query(
+        `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` = ?`,
+        [...candidates, deliveredAt],
+      )) as DeliveredRow[];
+      return { removed, delivered };
+    });
+    if (delivered.length > 0) {
+      const event = delivered.map((m) => ({
+        messageId: m.id,
+        clientMessageId: m.clientMessageId,
+        senderUserId: m.senderUserId,
+        recipientUserId: m.recipientUserId,
+        deliveredAt,
+      }));
+      for (const listener of this.deliveredListeners) listener(event);
+    }
+    return removed.map((ids) => ids.length);
+  }
+
+  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    // SQLite: the database module already runs transactions one at a time (one shared connection).
+    if (this.singleConnection) return this.messages.manager.transaction(work);
+    // READ COMMITTED: no gap locks, so a batch of acks (UPDATE messages by id) never blocks, nor
+    // deadlocks with, a batch of sends inserting new messages next to those ids.
+    return this.messages.manager.transaction('READ COMMITTED', work);
+  }
+
+  private async expireBatch(now: number): Promise<{ expired: number; notices: { room: string; item: QueueItem }[] }> {
+    const cutoff = now - this.config.messaging.ttlMs;
+    const stale = await this.envelopes
+      .createQueryBuilder('e')
+      .select(['e.id', 'e.deviceId', 'e.userId', 'e.kind', 'e.messageId', 'e.conversationUserId'])
+      .where('e.created_at < :cutoff AND e.kind IN (:...kinds)', { cutoff, kinds: ['message', 'receipt'] })
+      .orderBy('e.id', 'ASC')
+      .take(EXPIRY_BATCH)
+      .getMany();
+    if (stale.length === 0) return { expired: 0, notices: [] };
+
+    const undeliveredIds = [
+      ...new Set(
+        stale.filter((e) => e.kind === 'message' && e.userId === e.conversationUserId).map((e) => e.messageId!),
+      ),
+    ];
+    const undelivered = undeliveredIds.length
+      ? await this.messages.find({ where: { id: In(undeliveredIds), deliveredAt: IsNull() } })
+      : [];
+    const bySender = new Map<string, { senderUserId: string; recipientUserId: string; messageIds: string[] }>();
+    for (const m of undelivered) {
+      if (m.deliveredAt !== null) continue;
+      const key = `${m.senderUserId}:${m.recipientUserId}`;
+      const entry = bySender.get(key) ?? {
+        senderUserId: m.senderUserId,
+        recipientUserId: m.recipientUserId,
+        messageIds: [],
+      };
+      entry.messageIds.push(m.id);
+      bySender.set(key, entry);
+    }
+    const senderDevices = new Map<string, string[]>();
+    for (const { senderUserId } of bySender.values()) {
+      if (!senderDevices.has(senderUserId)) {
+        senderDevices.set(
+          senderUserId,
+          (await this.devices.list(senderUserId, '')).map((d) => d.id),
+        );
+      }
+    }
+
+    const notices: { room: string; item: QueueItem }[] = [];
+    const taken = await this.transaction(async (manager) => {
+      const result = await manager.delete(EnvelopeEntity, { id: In(stale.map((e) => e.id)) });
+      if ((result.affected ?? stale.length) < stale.length) return false; // another node is expiring these
+      const lostPerDevice = new Map<string, { userId: string; count: number }>();
+      for (const e of stale) {
+        const entry = lostPerDevice.get(e.deviceId) ?? { userId: e.userId, count: 0 };
+        entry.count++;
+        lostPerDevice.set(e.deviceId, entry);
+      }
+      for (const [deviceId, { userId, count }] of lostPerDevice) {
+        const row = await this.insertNotice(manager, deviceId, userId, 'gap', { count }, now);
+        notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
+      }
+      for (const { senderUserId, recipientUserId, messageIds } of bySender.values()) {
+        for (const deviceId of senderDevices.get(senderUserId) ?? []) {
+          const row = await this.insertNotice(
+            manager,
+            deviceId,
+            senderUserId,
+            'expired',
+            { recipientUserId, messageIds },
+            now,
+          );
+          notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
+        }
+      }
+      return true;
+    });
+    return taken ? { expired: stale.length, notices } : { expired: 0, notices: [] };
+  }
+
+  private async insertNotice(
+    manager: EntityManager,
+    deviceId: string,
+    userId: string,
+    kind: 'gap' | 'expired',
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<EnvelopeEntity> {
+    const row = manager.create(EnvelopeEntity, {
+      deviceId,
+      userId,
+      kind,
+      messageId: null,
+      senderUserId: null,
+      senderDeviceId: null,
+      conversationUserId: null,
+      type: NOTICE_TYPE,
+      ciphertext: null,
+      notice: JSON.stringify(data),
+      createdAt: now,
+    });
+    const result = await manager.insert(EnvelopeEntity, row);
+    return { ...row, id: String(result.identifiers[0]!['id']) };
+  }
+
+  private envelopeHeader(row: Omit<EnvelopeEntity, 'ciphertext'>, kind: QueuedKind): Omit<Envelope, 'ciphertext'> {
+    return {
+      id: String(row.id),
+      messageId: row.messageId!,
+      kind,
+      senderUserId: row.senderUserId!,
+      senderDeviceId: row.senderDeviceId!,
+      recipientUserId: row.conversationUserId!,
+      type: row.type as Envelope['type'],
+      serverTimestamp: new Date(row.createdAt).toISOString(),
+    };
+  }
+
+  private toQueueItem(row: EnvelopeEntity): QueueItem {
+    const serverTimestamp = new Date(row.createdAt).toISOString();
+    if (row.kind === 'gap') {
+      const { count } = JSON.parse(row.notice!) as { count: number };
+      return { event: 'queue:notice', payload: { id: String(row.id), kind: 'gap', count, serverTimestamp } };
+    }
+    if (row.kind === 'expired') {
+      const { recipientUserId, messageIds } = JSON.parse(row.notice!) as {
+        recipientUserId: string;
+        messageIds: string[];
+      };
+      return {
+        event: 'queue:notice',
+        payload: { id: String(row.id), kind: 'expired', recipientUserId, messageIds, serverTimestamp },
+      };
+    }
+    return {
+      event: 'message:new',
+      payload: {
+        ...this.envelopeHeader(row, row.kind as QueuedKind),
+        ciphertext: Buffer.from(row.ciphertext!).toString('base64'),
+      },
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import type { DevicesService } from '../devices/devices.service.js';
+import type { PairingService } from '../pairing/pairing.service.js';
+import { SendPolicy } from './send-policy.js';
+
+describe(SendPolicy.name, () => {
+  const setup = (ttlMs: number) => {
+    let now = 1_000;
+    const canCommunicate = jest.fn(async (_a: string, _b: string) => true);
+    const list = jest.fn(async (userId: string, _current: string) => [
+      { id: `${userId}-d1`, registrationId: 1, name: 'x', createdAt: '', lastSeenAt: '', current: false },
+    ]);
+    const sut = new SendPolicy(
+      { canCommunicate } as unknown as PairingService,
+      { list } as unknown as DevicesService,
+      ttlMs,
+      () => now,
+    );
+    return { sut, canCommunicate, list, advance: (ms: number) => (now += ms) };
+  };
+
+  it('asks once per pair within the ttl, in either direction, and again after it', async () => {
+    const { sut, canCommunicate, advance } = setup(1_000);
+    await Promise.all([sut.canCommunicate('a', 'b'), sut.canCommunicate('b', 'a'), sut.canCommunicate('a', 'b')]);
+    expect(canCommunicate).toHaveBeenCalledTimes(1);
+    advance(1_001);
+    await sut.canCommunicate('a', 'b');
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+
+  it('forgets a user’s devices at once when told', async () => {
+    const { sut, list } = setup(60_000);
+    await sut.activeDevices('u');
+    sut.forgetDevices('u');
+    expect(await sut.activeDevices('u')).toEqual([{ id: 'u-d1', registrationId: 1 }]);
+    expect(list).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not remember a failed lookup', async () => {
+    const { sut, canCommunicate } = setup(60_000);
+    canCommunicate.mockRejectedValueOnce(new Error('db down'));
+    await expect(sut.canCommunicate('a', 'b')).rejects.toThrow('db down');
+    await expect(sut.canCommunicate('a', 'b')).resolves.toBe(true);
+  });
+
+  it('always asks the services with a ttl of 0', async () => {
+    const { sut, canCommunicate } = setup(0);
+    await sut.canCommunicate('a', 'b');
+    await sut.canCommunicate('a', 'b');
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+});

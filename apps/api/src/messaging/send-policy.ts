@@ -1,0 +1,63 @@
+import type { DevicesService } from '../devices/devices.service.js';
+import type { PairingService } from '../pairing/pairing.service.js';
+
+export interface ActiveDevice {
+  id: string;
+  registrationId: number | null;
+}
+
+/** Entries kept at most; past it the cache starts over (bounded memory under any key spread). */
+const MAX_ENTRIES = 100_000;
+
+interface Entry<T> {
+  value: Promise<T>;
+  expiresAt: number;
+}
+
+/**
+ * The two questions every send asks (may these users talk? which devices does this user have?),
+ * answered from a short-lived cache so a busy conversation does not cost four queries per message.
+ * Concurrent misses for one key share one query. A revocation on this node drops the user's entry
+ * at once; anything else (a block, an unpair, a new device, a revocation on another node) is seen
+ * within `ttlMs`. With `ttlMs` 0 every call asks the owning service.
+ */
+export class SendPolicy {
+  private readonly pairs = new Map<string, Entry<boolean>>();
+  private readonly devices = new Map<string, Entry<ActiveDevice[]>>();
+
+  constructor(
+    private readonly pairing: PairingService,
+    private readonly devicesService: DevicesService,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  canCommunicate(userId: string, otherUserId: string): Promise<boolean> {
+    const key = userId < otherUserId ? `${userId}:${otherUserId}` : `${otherUserId}:${userId}`;
+    return this.cached(this.pairs, key, () => this.pairing.canCommunicate(userId, otherUserId));
+  }
+
+  activeDevices(userId: string): Promise<ActiveDevice[]> {
+    return this.cached(this.devices, userId, async () =>
+      (await this.devicesService.list(userId, '')).map((d) => ({ id: d.id, registrationId: d.registrationId })),
+    );
+  }
+
+  /** Drops what is known about a user's devices (called when one is revoked). */
+  forgetDevices(userId: string): void {
+    this.devices.delete(userId);
+  }
+
+  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    if (this.ttlMs === 0) return load();
+    const now = this.now();
+    const hit = map.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    if (map.size >= MAX_ENTRIES) map.clear();
+    const value = load();
+    map.set(key, { value, expiresAt: now + this.ttlMs });
+    // A failed lookup is not remembered.
+    value.catch(() => map.get(key)?.value === value && map.delete(key));
+    return value;
+  }
+}

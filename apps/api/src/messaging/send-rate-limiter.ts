@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppConfig } from '../config/app-config.js';
+import { REDIS, type RedisClient } from '../redis/redis.module.js';
+import { messagingError, MessagingErrorCode } from './messaging.errors.js';
+
+/**
+ * Sends (`message:send`, `typing:send`) per device within a window. In Redis when REDIS_URL is set,
+ * so a device that reconnects to another node keeps its count; in memory otherwise.
+ */
+@Injectable()
+export class SendRateLimiter {
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(config: AppConfig, @Inject(REDIS) redis: RedisClient) {
+    const { points, windowSeconds: duration } = config.messaging.rateLimit;
+    const keyPrefix = `${config.redisKeyPrefix}send`;
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+    // If Redis is briefly unreachable, each node keeps limiting on its own instead of refusing sends.
+    this.limiter = redis
+      ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory })
+      : memory;
+  }
+
+  /** @throws RATE_LIMITED with `details.retryAfterMs` */
+  async consume(deviceId: string): Promise<void> {
+    try {
+      await this.limiter.consume(deviceId);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const retryAfterMs = Math.max(1, error.msBeforeNext);
+      throw messagingError(MessagingErrorCode.RateLimited, 'this device sends too fast; retry later', { retryAfterMs });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config.js';
+import { DevicesModule } from '../devices/devices.module.js';
+import { MessagingModule } from '../messaging/messaging.module.js';
+import { PairingModule } from '../pairing/pairing.module.js';
+import { PresenceService } from './presence.service.js';
+import { RealtimeGateway } from './realtime.gateway.js';
+import { SocketEmitterModule } from './socket-emitter.module.js';
+
+@Module({
+  imports: [
+    // Verifies access tokens exactly as the HTTP JWT strategy does (same secret, HS256 only).
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, verifyOptions: { algorithms: ['HS256'] } }),
+    }),
+    DevicesModule,
+    PairingModule,
+    MessagingModule,
+    SocketEmitterModule,
+  ],
+  providers: [RealtimeGateway, PresenceService],
+})
+export class RealtimeModule {}

@@ -1,0 +1,36 @@
+import type { JwtService } from '@nestjs/jwt';
+import type { HandshakeErrorCode } from '@pairchat/messaging';
+import type { AccessTokenClaims, AuthContext } from '../auth/auth-context.js';
+import type { DevicesService } from '../devices/devices.service.js';
+
+/** A refused handshake; Socket.IO hands `data` to the client's `connect_error`. */
+export class HandshakeError extends Error {
+  readonly data: { code: HandshakeErrorCode };
+
+  constructor(code: HandshakeErrorCode) {
+    super('unauthorized');
+    this.data = { code };
+  }
+}
+
+/**
+ * The socket's twin of the HTTP JWT strategy (auth/jwt.strategy.ts): the same secret, algorithm and
+ * expiry check, then the same question to DevicesService, so a revoked device cannot connect.
+ * @throws HandshakeError TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID or DEVICE_REVOKED
+ */
+export async function verifyAccessToken(
+  jwt: JwtService,
+  devices: DevicesService,
+  token: unknown,
+): Promise<AuthContext> {
+  if (typeof token !== 'string' || token.length === 0) throw new HandshakeError('TOKEN_MISSING');
+  let claims: Partial<AccessTokenClaims>;
+  try {
+    claims = await jwt.verifyAsync<Partial<AccessTokenClaims>>(token, { algorithms: ['HS256'] });
+  } catch (error) {
+    throw new HandshakeError((error as Error).name === 'TokenExpiredError' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
+  }
+  if (typeof claims.sub !== 'string' || typeof claims.did !== 'string') throw new HandshakeError('TOKEN_INVALID');
+  if (!(await devices.authenticate(claims.sub, claims.did))) throw new HandshakeError('DEVICE_REVOKED');
+  return { userId: claims.sub, deviceId: claims.did };
+}

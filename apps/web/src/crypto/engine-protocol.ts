@@ -1,0 +1,147 @@
+/**
+ * The typed RPC between the page and the crypto worker. The page sends {@link EngineRequest}s; the
+ * worker answers each with progress events and then exactly one result or error. Everything that
+ * crosses is structured-cloneable (bytes as `Uint8Array`, addresses as plain objects).
+ * @module
+ */
+import type { CiphertextMessage, PreKeyBundle } from '@pairchat/crypto';
+import type { KeysUploadRequest, PreKeyCounts } from '@pairchat/keys';
+
+/** A protocol address as plain data: account id and protocol device id (1..127). */
+export interface AddressDto {
+  name: string;
+  deviceId: number;
+}
+
+/** What this browser's crypto state looks like. */
+export interface EngineStatus {
+  /** The IndexedDB database the worker opened. */
+  database: string;
+  /** True once an identity key pair is stored. */
+  hasIdentity: boolean;
+  /** Our identity public key, base64 (`0x05 || u`), when there is one. */
+  identityKey: string | null;
+  registrationId: number | null;
+  /** True once prekeys were generated (the key manager has saved state). */
+  hasPreKeys: boolean;
+  /** Our protocol device id, once a key upload was accepted by the server. */
+  protocolDeviceId: number | null;
+}
+
+/** The safety number with a contact, as the safety-number screen shows it. */
+export interface SafetyNumberView {
+  /** 60 digits. */
+  displayable: string;
+  /** Our scannable fingerprint (QR payload). */
+  scannable: Uint8Array;
+  /** Whether the user marked this contact's current identity key as verified. */
+  verified: boolean;
+}
+
+/** An identity-change warning, as plain data. */
+export interface IdentityChangeDto {
+  address: string;
+  name: string;
+  previousKey: Uint8Array;
+  newKey: Uint8Array;
+  seenAt: number;
+  accepted: boolean;
+}
+
+/** Every operation the worker offers: name -> (arguments) => result. */
+export interface EngineOperations {
+  /** Opens (or creates) this device's encrypted store. Must come first. */
+  open(options: { database: string; userId: string }): EngineStatus;
+  status(): EngineStatus;
+  /** Makes and stores a new identity key pair and registration id. @throws if one exists */
+  createIdentity(): EngineStatus;
+  /** Generates the signed, last-resort and one-time prekeys (reports progress) and returns the `PUT /keys` body. */
+  initialUpload(): KeysUploadRequest;
+  /** One-time prekeys to top up, or null when `counts` are still above the threshold. */
+  replenishUpload(counts: PreKeyCounts): KeysUploadRequest | null;
+  /** New signed and last-resort prekeys when due (or `force`), else null. */
+  rotationUpload(force: boolean): KeysUploadRequest | null;
+  /** Deletes replaced keys whose grace period is over; returns how many. */
+  purgeReplaced(): number;
+  /** Remembers our protocol device id once the server accepted an upload. */
+  setProtocolDeviceId(protocolDeviceId: number): EngineStatus;
+  processPreKeyBundle(bundle: PreKeyBundle, address: AddressDto): void;
+  hasSession(address: AddressDto): boolean;
+  encrypt(plaintext: Uint8Array, address: AddressDto): CiphertextMessage;
+  decrypt(message: CiphertextMessage, address: AddressDto): Uint8Array;
+  /** Safety number with contact `userId` from the identity key stored for it. */
+  safetyNumber(userId: string): SafetyNumberView;
+  /** Compares the QR bytes scanned from the contact's screen with ours. */
+  compareScanned(userId: string, scanned: Uint8Array): boolean;
+  setVerified(userId: string, verified: boolean): SafetyNumberView;
+  identityChanges(): IdentityChangeDto[];
+  acceptIdentityChanges(userId: string): number;
+  dismissIdentityChange(address: string): void;
+  /** Deletes this device's database and wrapping key. The worker must be opened again afterwards. */
+  wipe(): void;
+}
+
+export type EngineOperation = keyof EngineOperations;
+export type EngineArgs<K extends EngineOperation> = Parameters<EngineOperations[K]>;
+export type EngineResult<K extends EngineOperation> = ReturnType<EngineOperations[K]>;
+
+/** Operation names, for validating requests at run time. */
+export const ENGINE_OPERATIONS = [
+  'open',
+  'status',
+  'createIdentity',
+  'initialUpload',
+  'replenishUpload',
+  'rotationUpload',
+  'purgeReplaced',
+  'setProtocolDeviceId',
+  'processPreKeyBundle',
+  'hasSession',
+  'encrypt',
+  'decrypt',
+  'safetyNumber',
+  'compareScanned',
+  'setVerified',
+  'identityChanges',
+  'acceptIdentityChanges',
+  'dismissIdentityChange',
+  'wipe',
+] as const satisfies readonly EngineOperation[];
+
+/** Page -> worker. */
+export type EngineRequest = {
+  [K in EngineOperation]: { id: number; op: K; args: EngineArgs<K> };
+}[EngineOperation];
+
+/** An error as it crosses the boundary: no stack, no cause (they could carry data). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** `ProtocolError` code, when the error is one. */
+  code?: string;
+}
+
+/** Worker -> page. */
+export type EngineResponse =
+  | { id: number; type: 'progress'; done: number; total: number }
+  | { id: number; type: 'result'; value: unknown }
+  | { id: number; type: 'error'; error: SerializedError };
+
+/** True if `value` has the shape of an {@link EngineRequest} (the worker checks before running it). */
+export function isEngineRequest(value: unknown): value is EngineRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, op, args } = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(id) &&
+    typeof op === 'string' &&
+    (ENGINE_OPERATIONS as readonly string[]).includes(op) &&
+    Array.isArray(args)
+  );
+}
+
+/** True if `value` has the shape of an {@link EngineResponse}. */
+export function isEngineResponse(value: unknown): value is EngineResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, type } = value as Record<string, unknown>;
+  return Number.isSafeInteger(id) && (type === 'progress' || type === 'result' || type === 'error');
+}

@@ -1,0 +1,264 @@
+/**
+ * An IndexedDB database whose records are encrypted at rest.
+ *
+ * - One AES-256-GCM key per database, generated with WebCrypto as NON-EXTRACTABLE and kept in the
+ *   database itself as a `CryptoKey` (structured clone preserves non-extractability): script in
+ *   this origin can use it, but no script can read its bytes.
+ * - Every record gets a fresh 96-bit random IV; the additional data binds the object-store name and
+ *   the record key, so a record copied or swapped into another slot fails to decrypt.
+ * - Record keys (prekey ids, protocol addresses) stay in the clear: they are ids, not secrets.
+ *
+ * What this gives: no private key, session or sender-key record is ever stored as plaintext, so
+ * tools that read IndexedDB values (exports, devtools, backups of the records) see only ciphertext;
+ * tampering and swapping are detected; wiping destroys the key with the records.
+ *
+ * What it does NOT give (JavaScript cannot): the browser itself serialises the CryptoKey into the
+ * profile directory, so someone holding the whole profile (or the OS account) can recover it unless
+ * the browser encrypts its profile; script running in this origin (an XSS) can ask for decryption
+ * as the app does; deleted LevelDB entries may linger on disk until compaction; WebCrypto's
+ * internal buffers cannot be zeroed.
+ * @module
+ */
+
+/** Object stores of a vault database, in creation order. Bump {@link VAULT_DB_VERSION} to add one. */
+export const VAULT_STORES = [
+  'local',
+  'session',
+  'identity',
+  'identityChange',
+  'verification',
+  'preKey',
+  'signedPreKey',
+  'kyberPreKey',
+  'kyberLastResort',
+  'kyberUsed',
+  'senderKey',
+] as const;
+export type VaultStore = (typeof VAULT_STORES)[number];
+
+/** Schema version of vault databases. */
+export const VAULT_DB_VERSION = 1;
+/** Holds the wrapping key; the only object store that is not encrypted. */
+const KEYRING = 'keyring';
+const WRAPPING_KEY = 'aes-gcm-256';
+/** AES-GCM IV length recommended by NIST SP 800-38D for random IVs. */
+const IV_LENGTH = 12;
+/** Version tag inside the additional data, so a future format cannot be confused with this one. */
+const AAD_LABEL = 'pairchat.vault.v1';
+
+/** A record key: a number (prekey ids) or a string (addresses). */
+export type VaultKey = string | number;
+
+/** The stored shape of an encrypted record. */
+export interface SealedRecord {
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export interface VaultOptions {
+  /** Database name (one per account device). */
+  name: string;
+  /** Defaults to the global `indexedDB`. */
+  indexedDB?: IDBFactory;
+  /** Defaults to the global `crypto`. */
+  crypto?: Crypto;
+}
+
+/** Thrown when a record does not decrypt (tampered, swapped, or a different wrapping key). */
+export class VaultIntegrityError extends Error {
+  override readonly name = 'VaultIntegrityError';
+}
+
+const encoder = new TextEncoder();
+
+/** A fresh `Uint8Array` backed by a plain `ArrayBuffer` (what WebCrypto's typings want). */
+const own = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = factory.open(name, VAULT_DB_VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      for (const store of [KEYRING, ...VAULT_STORES]) {
+        if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+      }
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('cannot open IndexedDB'));
+    req.onblocked = () => reject(new Error('IndexedDB upgrade blocked by another tab'));
+  });
+}
+
+/** Deletes database `name`; resolves once it is gone. */
+export function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = factory.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () => reject(req.error ?? new Error('cannot delete IndexedDB'));
+    // A tab still holding the database open delays deletion; it completes once that tab closes it
+    // (every Vault closes on `versionchange`), and onsuccess then fires.
+  });
+}
+
+/**
+ * Runs `store.add(value, key)` in its own transaction.
+ * @returns false (and writes nothing) if a record already exists under `key`
+ */
+function addOnce(db: IDBDatabase, store: string, key: IDBValidKey, value: unknown): Promise<boolean> {
+  const tx = db.transaction(store, 'readwrite');
+  const finished = done(tx);
+  const req = tx.objectStore(store).add(value, key);
+  const added = new Promise<boolean>((resolve, reject) => {
+    req.onsuccess = () => resolve(true);
+    req.onerror = (event) => {
+      if (req.error?.name !== 'ConstraintError') return reject(req.error ?? new Error('IndexedDB add failed'));
+      event.preventDefault(); // an existing record is an answer, not a failed transaction
+      event.stopPropagation();
+      resolve(false);
+    };
+  });
+  return Promise.all([added, finished]).then(([result]) => result);
+}
+
+/** Encrypted key-value access to one IndexedDB database. Open it with {@link Vault.open}. */
+export class Vault {
+  private constructor(
+    private readonly db: IDBDatabase,
+    private readonly key: CryptoKey,
+    private readonly crypto: Crypto,
+    private readonly factory: IDBFactory,
+    readonly name: string,
+  ) {
+    // Another context deleting the database (wipe in another tab) must not wait for us.
+    db.onversionchange = () => db.close();
+  }
+
+  /**
+   * Opens (or creates) the database and loads its wrapping key, generating it on first use.
+   * @throws Error when IndexedDB or WebCrypto is unavailable
+   */
+  static async open({
+    name,
+    indexedDB = globalThis.indexedDB,
+    crypto = globalThis.crypto,
+  }: VaultOptions): Promise<Vault> {
+    if (!indexedDB) throw new Error('IndexedDB is not available in this browser');
+    if (!crypto?.subtle) throw new Error('WebCrypto is not available (a secure context is required)');
+    const db = await openDatabase(indexedDB, name);
+    try {
+      return new Vault(db, await Vault.wrappingKey(db, crypto), crypto, indexedDB, name);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private static async wrappingKey(db: IDBDatabase, crypto: Crypto): Promise<CryptoKey> {
+    const existing = await request(db.transaction(KEYRING).objectStore(KEYRING).get(WRAPPING_KEY));
+    if (existing) return existing as CryptoKey;
+    const fresh = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    // add(), not put(): if another tab or the worker created the key meanwhile, keep theirs.
+    if (await addOnce(db, KEYRING, WRAPPING_KEY, fresh)) return fresh;
+    return (await request(db.transaction(KEYRING).objectStore(KEYRING).get(WRAPPING_KEY))) as CryptoKey;
+  }
+
+  private aad(store: VaultStore, key: VaultKey): Uint8Array<ArrayBuffer> {
+    return encoder.encode(`${AAD_LABEL}|${store}|${typeof key === 'number' ? 'n' : 's'}:${key}`);
+  }
+
+  private async seal(store: VaultStore, key: VaultKey, plaintext: Uint8Array): Promise<SealedRecord> {
+    const iv = this.crypto.getRandomValues(new Uint8Array(IV_LENGTH));
+    const data = own(plaintext);
+    try {
+      const ciphertext = await this.crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: this.aad(store, key), tagLength: 128 },
+        this.key,
+        data,
+      );
+      return { iv, ciphertext: new Uint8Array(ciphertext) };
+    } finally {
+      data.fill(0);
+    }
+  }
+
+  private async open(store: VaultStore, key: VaultKey, sealed: unknown): Promise<Uint8Array> {
+    const record = sealed as Partial<SealedRecord>;
+    if (
+      !(record?.iv instanceof Uint8Array) ||
+      !(record.ciphertext instanceof Uint8Array) ||
+      record.iv.length !== IV_LENGTH
+    ) {
+      throw new VaultIntegrityError(`malformed record in ${store}`);
+    }
+    try {
+      const plain = await this.crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: own(record.iv), additionalData: this.aad(store, key), tagLength: 128 },
+        this.key,
+        own(record.ciphertext),
+      );
+      return new Uint8Array(plain);
+    } catch {
+      throw new VaultIntegrityError(`record in ${store} does not decrypt (tampered or moved)`);
+    }
+  }
+
+  /** The decrypted record, or null if there is none. @throws VaultIntegrityError */
+  async get(store: VaultStore, key: VaultKey): Promise<Uint8Array | null> {
+    const sealed = await request(this.db.transaction(store).objectStore(store).get(key));
+    return sealed === undefined ? null : this.open(store, key, sealed);
+  }
+
+  /** Encrypts and stores `plaintext`, replacing any record under `key`. Durable when it resolves. */
+  async put(store: VaultStore, key: VaultKey, plaintext: Uint8Array): Promise<void> {
+    const sealed = await this.seal(store, key, plaintext);
+    const tx = this.db.transaction(store, 'readwrite');
+    tx.objectStore(store).put(sealed, key);
+    await done(tx);
+  }
+
+  /**
+   * Stores `plaintext` only if nothing is stored under `key` (atomic in IndexedDB).
+   * @returns false if a record already existed
+   */
+  async add(store: VaultStore, key: VaultKey, plaintext: Uint8Array): Promise<boolean> {
+    return addOnce(this.db, store, key, await this.seal(store, key, plaintext));
+  }
+
+  /** Deletes one record, or every record in a key range. Deleting nothing is not an error. */
+  async delete(store: VaultStore, key: VaultKey | IDBKeyRange): Promise<void> {
+    const tx = this.db.transaction(store, 'readwrite');
+    tx.objectStore(store).delete(key);
+    await done(tx);
+  }
+
+  /** The record keys of `store` (optionally within `range`), in key order. */
+  async keys(store: VaultStore, range?: IDBKeyRange): Promise<VaultKey[]> {
+    return (await request(this.db.transaction(store).objectStore(store).getAllKeys(range))) as VaultKey[];
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.db.close();
+  }
+
+  /** Closes and deletes the whole database, wrapping key included. */
+  async destroy(): Promise<void> {
+    this.db.close();
+    await deleteDatabase(this.factory, this.name);
+  }
+}

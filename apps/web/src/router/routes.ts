@@ -1,0 +1,41 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: { name: 'pairs' } },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/pages/LoginPage.vue'),
+    meta: { guestOnly: true, title: 'Sign in' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('@/pages/RegisterPage.vue'),
+    meta: { guestOnly: true, title: 'Create account' },
+  },
+  {
+    path: '/pairs',
+    name: 'pairs',
+    component: () => import('@/pages/PairsPage.vue'),
+    meta: { requiresAuth: true, title: 'Pairs' },
+  },
+  {
+    path: '/pairs/:userId/safety',
+    name: 'safety-number',
+    component: () => import('@/pages/SafetyNumberPage.vue'),
+    meta: { requiresAuth: true, title: 'Safety number' },
+  },
+  {
+    path: '/devices',
+    name: 'devices',
+    component: () => import('@/pages/DevicesPage.vue'),
+    meta: { requiresAuth: true, title: 'Devices' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/pages/NotFoundPage.vue'),
+    meta: { title: 'Not found' },
+  },
+];

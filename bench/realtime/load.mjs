@@ -1,0 +1,239 @@
+// Load client of the realtime bench: a lean client speaking the api's wire protocol with
+// socket.io-client (the full SDK would saturate first: it persists its outbox and handled ids).
+// Input: a JSON config file (argv[2]). Prints one JSON line per phase prefixed with RESULT, and
+// PHASE_START / PHASE_END markers so the orchestrator can sample server CPU and RSS.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { io } from 'socket.io-client';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const { urls, devices, pairs, payloadSizes, rates, stepSeconds, saturationSeconds, saturationWindow } = config;
+const say = (line) => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const summary = (values) => {
+  const sorted = Float64Array.from(values).sort();
+  const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
+  return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), p99: r(percentile(sorted, 99)) };
+};
+
+// ---- connect every device -------------------------------------------------------------------
+const sockets = new Array(devices.length);
+let phase = null; // { delivered: [], acked: [], counts }
+let cmidSeq = 0;
+const pendingAcks = new Map(); // socket index -> envelope ids
+setInterval(() => {
+  for (const [i, ids] of pendingAcks) {
+    while (ids.length) sockets[i].emit('message:ack', { envelopeIds: ids.splice(0, 100) });
+  }
+  pendingAcks.clear();
+}, 5).unref();
+
+function onEnvelope(i, envelope) {
+  const bytes = Buffer.from(envelope.ciphertext, 'base64');
+  const sentAt = bytes.readDoubleLE(0);
+  const run = bytes.readUInt32LE(8);
+  if (phase && run === phase.run) {
+    phase.lastDeliveredAt = performance.now();
+    phase.deliveredLatency.push(phase.lastDeliveredAt - sentAt);
+    phase.delivered++;
+  }
+  let ids = pendingAcks.get(i);
+  if (!ids) pendingAcks.set(i, (ids = []));
+  ids.push(envelope.id);
+}
+
+const connectStarted = performance.now();
+let next = 0;
+let failures = 0;
+async function connectOne(i) {
+  const device = devices[i];
+  const socket = io(urls[i % urls.length], {
+    auth: { token: device.token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets[i] = socket;
+  socket.on('message:new', (e) => onEnvelope(i, e));
+  await new Promise((resolve) => {
+    socket.once('queue:empty', resolve);
+    socket.once('connect_error', () => {
+      failures++;
+      resolve();
+    });
+  });
+}
+say('PHASE_START connect');
+await Promise.all(
+  Array.from({ length: Math.min(config.connectConcurrency ?? 100, devices.length) }, async () => {
+    while (next < devices.length) await connectOne(next++);
+  }),
+);
+const connectSeconds = (performance.now() - connectStarted) / 1000;
+say('PHASE_END connect');
+say(
+  `RESULT ${JSON.stringify({ phase: 'connect', devices: devices.length, failures, seconds: connectSeconds, connectsPerSecond: devices.length / connectSeconds })}`,
+);
+await sleep(1500);
+say('PHASE_START idle');
+await sleep(1000);
+say('PHASE_END idle');
+
+// ---- send phases ------------------------------------------------------------------------------
+function makeCiphertext(size, run) {
+  const bytes = Buffer.allocUnsafe(size);
+  bytes.fill(7);
+  bytes.writeDoubleLE(performance.now(), 0);
+  bytes.writeUInt32LE(run, 8);
+  return bytes.toString('base64');
+}
+
+let run = 0;
+function sendOne(pairIndex, size, onAcked) {
+  const pair = pairs[pairIndex];
+  const sender = pair[0];
+  const recipient = devices[pair[1]];
+  const t0 = performance.now();
+  const current = phase;
+  sockets[sender].emit(
+    'message:send',
+    {
+      clientMessageId: `b${run}-${++cmidSeq}`,
+      recipientUserId: recipient.userId,
+      envelopes: [{ deviceId: recipient.deviceId, type: 2, ciphertext: makeCiphertext(size, current.run) }],
+    },
+    (answer) => {
+      if (answer?.ok) {
+        current.lastAckedAt = performance.now();
+        current.ackLatency.push(current.lastAckedAt - t0);
+        current.acked++;
+      } else {
+        current.errors++;
+        const code = answer?.error?.code ?? 'NO_ANSWER';
+        current.errorCodes[code] = (current.errorCodes[code] ?? 0) + 1;
+      }
+      onAcked?.();
+    },
+  );
+  current.sent++;
+}
+
+function newPhase() {
+  const now = performance.now();
+  return {
+    run: ++run,
+    sent: 0,
+    acked: 0,
+    delivered: 0,
+    errors: 0,
+    errorCodes: {},
+    ackLatency: [],
+    deliveredLatency: [],
+    started: now,
+    lastDeliveredAt: now,
+    lastAckedAt: now,
+  };
+}
+
+/** Waits (up to 20 s) until every message of the phase was answered and delivered, so no backlog spills into the next one. */
+async function settle() {
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline && (phase.acked + phase.errors < phase.sent || phase.delivered < phase.acked))
+    await sleep(20);
+  await sleep(200);
+}
+
+async function rateStep(size, rate) {
+  phase = newPhase();
+  const name = `rate-${size}-${rate}`;
+  say(`PHASE_START ${name}`);
+  const started = performance.now();
+  const end = started + stepSeconds * 1000;
+  let p = 0;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (phase.sent < due) {
+      sendOne(p, size);
+      p = (p + 1) % pairs.length;
+    }
+    await sleep(1);
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+  await settle();
+  say(`PHASE_END ${name}`); // after the tail: server CPU covers every message of the phase
+  report(name, { size, targetRate: rate, seconds: sendSeconds });
+}
+
+async function saturationStep(size) {
+  phase = newPhase();
+  const name = `saturate-${size}`;
+  say(`PHASE_START ${name}`);
+  const started = performance.now();
+  const end = started + saturationSeconds * 1000;
+  let p = 0;
+  await new Promise((resolve) => {
+    let inFlight = 0;
+    const pump = () => {
+      while (inFlight < saturationWindow && performance.now() < end) {
+        inFlight++;
+        sendOne(p, size, () => {
+          inFlight--;
+          if (performance.now() < end) setImmediate(pump);
+          else if (inFlight === 0) resolve();
+        });
+        p = (p + 1) % pairs.length;
+      }
+    };
+    pump();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await settle();
+  say(`PHASE_END ${name}`);
+  report(name, { size, targetRate: null, seconds });
+}
+
+function report(name, extra) {
+  const {
+    sent,
+    acked,
+    delivered,
+    errors,
+    errorCodes,
+    ackLatency,
+    deliveredLatency,
+    started,
+    lastDeliveredAt,
+    lastAckedAt,
+  } = phase;
+  // Rates over the time it really took (to the last delivery), so a backlog drained after the send
+  // window does not count as sustained throughput.
+  const span = (end) => Math.max(extra.seconds, (end - started) / 1000);
+  say(
+    `RESULT ${JSON.stringify({
+      phase: name,
+      ...extra,
+      sent,
+      acked,
+      delivered,
+      errors,
+      errorCodes,
+      ackedPerSecond: acked / span(lastAckedAt),
+      deliveredPerSecond: delivered / span(lastDeliveredAt),
+      ackMs: summary(ackLatency),
+      deliveryMs: summary(deliveredLatency),
+    })}`,
+  );
+}
+
+for (const size of payloadSizes) {
+  for (const rate of rates) await rateStep(size, rate);
+  await saturationStep(size);
+}
+for (const s of sockets) s?.close();
+say('DONE');
+process.exit(0);

@@ -1,0 +1,16 @@
+export * from './rest/auth.js';
+export * from './rest/devices.js';
+export * from './rest/errors.js';
+export * from './rest/pairing.js';
+export * from './realtime/content.js';
+export * from './realtime/errors.js';
+export * from './realtime/events.js';
+export * from './realtime/limits.js';
+export * from './sdk/backoff.js';
+export * from './sdk/client.js';
+export * from './sdk/emitter.js';
+export * from './sdk/outbox.js';
+export * from './sdk/status.js';
+export * from './sdk/storage.js';
+export * from './rest/receipts.js';
+export { asyncApiDocument } from './realtime/asyncapi.js';

@@ -62,7 +62,9 @@ for (const c of cases) {
 
 let browser = null;
 if (withBrowser) {
-  browser = await measureInChromium({ roundMs: ROUND_MS, rounds: ROUNDS });
+  browser = await measureInChromium({ roundMs: ROUND_MS, rounds: ROUNDS }).catch((e) => ({
+    skipped: `the Chromium run failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+  }));
   if (browser.skipped) console.log(`\nChromium: skipped (${browser.skipped})`);
   else {
     console.log(`\n${browser.browser} (ts engine; ratio against native in Node above)`);

@@ -351,7 +351,7 @@ describeE2E('key directory', () => {
   });
 
   describe('fetch rate limit', () => {
-    it('allows a burst of 6 fetches per requesting and target device, then answers 429', async () => {
+    it('allows a burst of 6 fetches per requesting account and target device, then answers 429', async () => {
       const limited = await createTestApp({ LOGIN_LIMIT_PER_IP: '10000' });
       try {
         const [a, b] = [await createUser(limited, 'alice'), await createUser(limited, 'bob')];

@@ -15,21 +15,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 import { API_MAIN, startApiProcess, type ApiProcess } from '../../api/test/utils/api-process.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PAGE_ROOT = fileURLToPath(new URL('./crypto-storage/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Issue 3's target: 100 one-time EC + 100 one-time Kyber + signed + last-resort in under 2 s. */
 const KEYGEN_BUDGET_MS = 2_000;
 const PASSWORD = 'correct horse battery staple';
@@ -96,7 +87,7 @@ async function signIn(baseUrl: string, handle: string, deviceName: string): Prom
       DATABASE_URL: '',
       REDIS_URL: '',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ baseURL: api.url });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

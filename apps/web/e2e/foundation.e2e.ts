@@ -14,28 +14,23 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_MAIN = join(ROOT, 'apps/api/dist/main.js');
 const WEB_INDEX = join(ROOT, 'apps/web/dist/index.html');
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const PASSWORD = 'correct horse battery staple';
 const STEP_TIMEOUT = 15_000;
 
 function build(): void {
   if (process.env.PAIRCHAT_E2E_BUILD !== '1') return;
-  for (const script of [['run', 'build:libs'], ['run', 'build', '-w', '@pairchat/web'], ['run', 'build', '-w', '@pairchat/api']]) {
+  for (const script of [
+    ['run', 'build:libs'],
+    ['run', 'build', '-w', '@pairchat/web'],
+    ['run', 'build', '-w', '@pairchat/api'],
+  ]) {
     const result = spawnSync('npm', script, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
     if (result.status !== 0) {
       throw new Error(`npm ${script.join(' ')} failed:\n${(result.stdout + result.stderr).slice(-4000)}`);
@@ -55,7 +50,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -161,7 +158,7 @@ interface Person {
     api.stderr?.on('data', collect);
     await waitForHealth(baseUrl, api, () => apiOutput);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const suffix = randomBytes(3).toString('hex');
     alice = await open(`alice_${suffix}`, { width: 1200, height: 800 });
     bob = await open(`bob.${suffix}`, { width: 360, height: 740 });

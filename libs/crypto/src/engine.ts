@@ -79,7 +79,12 @@ export interface RecordApi {
   /** A signed prekey record; `timestamp` in ms since the epoch. */
   signedPreKeyRecord(id: number, timestamp: number, keyPair: KeyPairBytes, signature: Uint8Array): Promise<Uint8Array>;
   /** A signed Kyber prekey record. */
-  kyberPreKeyRecord(id: number, timestamp: number, keyPair: KemKeyPairBytes, signature: Uint8Array): Promise<Uint8Array>;
+  kyberPreKeyRecord(
+    id: number,
+    timestamp: number,
+    keyPair: KemKeyPairBytes,
+    signature: Uint8Array,
+  ): Promise<Uint8Array>;
 }
 
 /** The 1:1 session part of an engine (libsignal `session_cipher.rs`, `session.rs`). */

@@ -29,8 +29,12 @@ import {
 } from './constants.js';
 import { ProtocolError } from './errors.js';
 
-
-function parseTyped(name: string, bytes: Uint8Array, rawLength: number, lenCode: 'BadKEMKeyLength' | 'BadKEMCiphertextLength'): Uint8Array {
+function parseTyped(
+  name: string,
+  bytes: Uint8Array,
+  rawLength: number,
+  lenCode: 'BadKEMKeyLength' | 'BadKEMCiphertextLength',
+): Uint8Array {
   abytes(name, bytes);
   if (bytes.length === 0) throw new ProtocolError('NoKeyTypeIdentifier', 'no key type identifier');
   if (bytes[0] !== KYBER1024_KEY_TYPE) throw new ProtocolError('BadKEMKeyType', 'bad KEM key type');
@@ -72,7 +76,9 @@ export class KEMPublicKey {
     } finally {
       wipe(m);
     }
-    const sharedSecret = shake256(concat(res.sharedSecret, sha3_256(res.cipherText)), { dkLen: KEM_SHARED_SECRET_LENGTH });
+    const sharedSecret = shake256(concat(res.sharedSecret, sha3_256(res.cipherText)), {
+      dkLen: KEM_SHARED_SECRET_LENGTH,
+    });
     wipe(mPrime, res.sharedSecret);
     return { ciphertext: concat(Uint8Array.of(KYBER1024_KEY_TYPE), res.cipherText), sharedSecret };
   }

@@ -1,9 +1,16 @@
 import { QueryFailedError } from 'typeorm';
 
-interface DriverError {
+export interface DriverError {
   code?: string;
   errno?: number;
 }
+
+/** Driver codes of a unique-index or primary-key violation: MySQL/MariaDB and SQLite. */
+export const UNIQUE_VIOLATION_CODES: ReadonlySet<string> = new Set([
+  'ER_DUP_ENTRY',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
 
 /**
  * True when a write failed on a unique index or primary key, on either dialect: MySQL/MariaDB
@@ -13,10 +20,5 @@ interface DriverError {
 export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const driver = (error as QueryFailedError & { driverError?: DriverError }).driverError ?? {};
-  return (
-    driver.code === 'ER_DUP_ENTRY' ||
-    driver.errno === 1062 ||
-    driver.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    driver.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
+  return (driver.code !== undefined && UNIQUE_VIOLATION_CODES.has(driver.code)) || driver.errno === 1062;
 }

@@ -1,12 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger } from 'typeorm';
-
-interface DriverError {
-  code?: string;
-  errno?: number;
-}
-
-const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+import { type DriverError, UNIQUE_VIOLATION_CODES } from './db-errors.js';
 
 /**
  * TypeORM's own logger prints failed queries with their parameters to the console; parameters are
@@ -20,7 +14,7 @@ export class QuietTypeOrmLogger implements Logger {
 
   logQueryError(error: string | Error): void {
     const driver = (typeof error === 'object' ? error : {}) as DriverError;
-    if (driver.code && UNIQUE_VIOLATIONS.has(driver.code)) return;
+    if (driver.code && UNIQUE_VIOLATION_CODES.has(driver.code)) return;
     this.logger.warn(`query failed (${driver.code ?? driver.errno ?? 'unknown error'})`);
   }
 

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
 
 /**
- * Token buckets for prekey bundle fetches, one per (requesting device, target device): a full
+ * Token buckets for prekey bundle fetches, one per (requesting account, target device): a full
  * bucket allows a burst, then one fetch per refill interval (Signal: 6, one per 10 minutes).
  * Draining someone's one-time prekeys is an attack; this bounds it. State lives in Redis when
  * configured (one Lua script, so a check-and-take is atomic across api processes), else in memory.

@@ -8,6 +8,7 @@ export enum KeysErrorCode {
   KeysNotFound = 'KEYS_NOT_FOUND',
   ProtocolDeviceIdsExhausted = 'PROTOCOL_DEVICE_IDS_EXHAUSTED',
   RateLimited = 'KEY_FETCH_RATE_LIMITED',
+  UploadConflict = 'KEYS_UPLOAD_CONFLICT',
 }
 
 export const keysError = defineErrors<KeysErrorCode>({
@@ -17,4 +18,5 @@ export const keysError = defineErrors<KeysErrorCode>({
   [KeysErrorCode.KeysNotFound]: HttpStatus.NOT_FOUND,
   [KeysErrorCode.ProtocolDeviceIdsExhausted]: HttpStatus.CONFLICT,
   [KeysErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [KeysErrorCode.UploadConflict]: HttpStatus.CONFLICT,
 });

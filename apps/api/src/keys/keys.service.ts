@@ -81,22 +81,21 @@ export class KeysService {
   async upload(auth: AuthContext, body: unknown, now = new Date()): Promise<PreKeyCountResponse> {
     const upload = this.decode(body);
     const existing = await this.identities.findOneBy({ userId: auth.userId });
-    if (existing && !Buffer.from(upload.identityKey).equals(existing.publicKey)) {
-      throw keysError(
-        KeysErrorCode.IdentityKeyMismatch,
-        'identityKey: differs from the account identity key; resetting it is a separate, explicit step (PUT /keys/identity)',
-      );
-    }
+    if (existing) this.requireSameIdentity(existing, upload);
     await this.verify(upload);
     const hasKeys = await this.deviceKeys.existsBy({ deviceId: auth.deviceId });
     if (!hasKeys) this.requireFullUpload(upload, 'the first upload of a device');
-    await this.ensureRegistrationId(auth, upload);
+    const registrationId = await this.registrationIdToSet(auth, upload);
 
-    await this.deviceKeys.manager.transaction(async (manager) => {
-      if (!existing) await this.insertIdentity(manager, auth.userId, upload.identityKey, now);
+    await this.write(async (manager) => {
+      // Re-read under the transaction: an identity reset may have committed since the check above.
+      const current = await manager.findOneBy(IdentityKeyEntity, { userId: auth.userId });
+      if (current) this.requireSameIdentity(current, upload);
+      else await this.insertIdentity(manager, auth.userId, upload.identityKey, now);
       if (!hasKeys) await this.assignProtocolDeviceId(manager, auth, now);
       await this.storeKeys(manager, auth.deviceId, upload, now);
     });
+    await this.applyRegistrationId(auth, registrationId);
     return this.count(auth, now);
   }
 
@@ -110,9 +109,9 @@ export class KeysService {
     const upload = this.decode(body);
     this.requireFullUpload(upload, 'an identity reset');
     await this.verify(upload);
-    await this.ensureRegistrationId(auth, upload);
+    const registrationId = await this.registrationIdToSet(auth, upload);
     const hasKeys = await this.deviceKeys.existsBy({ deviceId: auth.deviceId });
-    await this.deviceKeys.manager.transaction(async (manager) => {
+    await this.write(async (manager) => {
       await manager.delete(IdentityKeyEntity, { userId: auth.userId });
       await this.insertIdentity(manager, auth.userId, upload.identityKey, now);
       const all = await manager.findBy(DeviceKeysEntity, { userId: auth.userId });
@@ -124,6 +123,7 @@ export class KeysService {
       if (!hasKeys) await this.assignProtocolDeviceId(manager, auth, now);
       await this.storeKeys(manager, auth.deviceId, upload, now);
     });
+    await this.applyRegistrationId(auth, registrationId);
     return this.count(auth, now);
   }
 
@@ -150,7 +150,7 @@ export class KeysService {
       throw notFound();
     }
 
-    const wait = await this.rateLimiter.take(registered.map((d) => `${auth.deviceId}:${d.deviceId}`));
+    const wait = await this.rateLimiter.take(registered.map((d) => `${auth.userId}:${d.deviceId}`));
     if (wait > 0) {
       throw keysError(KeysErrorCode.RateLimited, 'too many key fetches for this user; try again later', {
         retryAfterSeconds: Math.ceil(wait / 1000),
@@ -219,16 +219,47 @@ export class KeysService {
     });
   }
 
-  /** The last check before writing; it writes the registration id only once everything else passed. */
-  private async ensureRegistrationId(auth: AuthContext, upload: DecodedKeysUpload): Promise<void> {
+  private requireSameIdentity(stored: IdentityKeyEntity, upload: DecodedKeysUpload): void {
+    if (!stored.publicKey.equals(Buffer.from(upload.identityKey))) {
+      throw keysError(
+        KeysErrorCode.IdentityKeyMismatch,
+        'identityKey: differs from the account identity key; resetting it is a separate, explicit step (PUT /keys/identity)',
+      );
+    }
+  }
+
+  /**
+   * The registration id to record for the device after the keys are stored, or null when it has the
+   * right one already. Checked before anything is written; written only after the keys committed.
+   * @throws REGISTRATION_ID_MISSING
+   */
+  private async registrationIdToSet(auth: AuthContext, upload: DecodedKeysUpload): Promise<number | null> {
     const device = await this.devices.findOwned(auth.userId, auth.deviceId);
-    if (upload.registrationId !== undefined && upload.registrationId !== device.registrationId) {
-      await this.devices.update(auth.userId, auth.deviceId, auth.deviceId, { registrationId: upload.registrationId });
-    } else if (device.registrationId === null) {
+    if (upload.registrationId !== undefined) {
+      return upload.registrationId === device.registrationId ? null : upload.registrationId;
+    }
+    if (device.registrationId === null) {
       throw keysError(
         KeysErrorCode.RegistrationIdMissing,
         'registrationId: this device has none yet; send it with the keys',
       );
+    }
+    return null;
+  }
+
+  private async applyRegistrationId(auth: AuthContext, registrationId: number | null): Promise<void> {
+    if (registrationId !== null) {
+      await this.devices.update(auth.userId, auth.deviceId, auth.deviceId, { registrationId });
+    }
+  }
+
+  /** One transaction; a unique-index clash with a concurrent upload is a 409 to retry, not a 500. */
+  private async write(work: (manager: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await this.deviceKeys.manager.transaction(work);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw keysError(KeysErrorCode.UploadConflict, 'another key upload for this account ran at the same time; retry');
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isOutOfDate, SIGNED_PREKEY_ROTATION_MS } from '@pairchat/keys';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
@@ -20,6 +20,7 @@ export interface SweepResult {
 @Injectable()
 export class RotationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
+  private readonly logger = new Logger(RotationService.name);
 
   constructor(
     @InjectRepository(SignedPreKeyEntity) private readonly signedPreKeys: Repository<SignedPreKeyEntity>,
@@ -29,7 +30,13 @@ export class RotationService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep().catch(() => undefined), this.config.keys.rotationSweepMs);
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((error: unknown) =>
+          this.logger.warn(`key rotation sweep failed: ${(error as Error).name}`),
+        ),
+      this.config.keys.rotationSweepMs,
+    );
     this.timer.unref();
   }
 

@@ -12,7 +12,10 @@ describe(ApiClient.name, () => {
     sut = new ApiClient();
   });
 
-  function tokens(initial: string | null, refreshed: string | null): TokenSource & { refresh: ReturnType<typeof vi.fn> } {
+  function tokens(
+    initial: string | null,
+    refreshed: string | null,
+  ): TokenSource & { refresh: ReturnType<typeof vi.fn> } {
     let token = initial;
     return {
       accessToken: () => token,
@@ -30,7 +33,12 @@ describe(ApiClient.name, () => {
     const error = await sut.register({ handle: 'alice', password: 'correct horse' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 409, code: 'HANDLE_TAKEN', message: 'Handle is taken', correlationId: 'corr-1' });
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'HANDLE_TAKEN',
+      message: 'Handle is taken',
+      correlationId: 'corr-1',
+    });
   });
 
   it('reports a failed connection as NETWORK_ERROR', async () => {
@@ -56,7 +64,12 @@ describe(ApiClient.name, () => {
     fake.on('POST /blocks', { status: 204 });
 
     await expect(sut.block({ userId: 'u-1' })).resolves.toBeUndefined();
-    expect(fake.calls[0]).toEqual({ method: 'POST', path: '/blocks', body: { userId: 'u-1' }, authorization: 'Bearer token-1' });
+    expect(fake.calls[0]).toEqual({
+      method: 'POST',
+      path: '/blocks',
+      body: { userId: 'u-1' },
+      authorization: 'Bearer token-1',
+    });
   });
 
   it('does not send the token to the auth endpoints', async () => {
@@ -79,7 +92,9 @@ describe(ApiClient.name, () => {
   it('refreshes once on 401 and retries with the new token', async () => {
     const source = tokens('old', 'new');
     sut.useTokens(source);
-    fake.on('GET /pairs', (call) => (call.authorization === 'Bearer new' ? { status: 200, body: [] } : apiError(401, 'UNAUTHORIZED')));
+    fake.on('GET /pairs', (call) =>
+      call.authorization === 'Bearer new' ? { status: 200, body: [] } : apiError(401, 'UNAUTHORIZED'),
+    );
 
     await expect(sut.listPairs()).resolves.toEqual([]);
     expect(source.refresh).toHaveBeenCalledTimes(1);

@@ -13,7 +13,9 @@ describe(describeError.name, () => {
   });
 
   it('never shows the server message for a known code', () => {
-    expect(describeError(new ApiError(400, 'VALIDATION_FAILED', 'handle must match /^[a-z]/'))).not.toContain('/^[a-z]/');
+    expect(describeError(new ApiError(400, 'VALIDATION_FAILED', 'handle must match /^[a-z]/'))).not.toContain(
+      '/^[a-z]/',
+    );
   });
 
   it('falls back on the status for an unknown code', () => {
@@ -33,7 +35,9 @@ describe(describeError.name, () => {
     expect(describeError(new ApiError(400, 'WEAK_PASSWORD', 'x', 'c', { reason: 'SAME_AS_HANDLE' }))).toBe(
       'Do not use your handle as password.',
     );
-    expect(describeError(new ApiError(400, 'WEAK_PASSWORD', 'x', 'c', { reason: 'SOMETHING_ELSE' }))).toMatch(/too weak/);
+    expect(describeError(new ApiError(400, 'WEAK_PASSWORD', 'x', 'c', { reason: 'SOMETHING_ELSE' }))).toMatch(
+      /too weak/,
+    );
   });
 
   it('handles errors that are not api errors', () => {

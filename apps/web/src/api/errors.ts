@@ -22,9 +22,23 @@ export class ApiError extends Error {
 
   static fromBody(status: number, body: Partial<ApiErrorDto> | null, retryAfterSeconds?: number): ApiError {
     if (body && typeof body.code === 'string') {
-      return new ApiError(status, body.code, body.message ?? body.code, body.correlationId, body.details, retryAfterSeconds);
+      return new ApiError(
+        status,
+        body.code,
+        body.message ?? body.code,
+        body.correlationId,
+        body.details,
+        retryAfterSeconds,
+      );
     }
-    return new ApiError(status, 'BAD_RESPONSE', `Unexpected answer (HTTP ${status})`, undefined, undefined, retryAfterSeconds);
+    return new ApiError(
+      status,
+      'BAD_RESPONSE',
+      `Unexpected answer (HTTP ${status})`,
+      undefined,
+      undefined,
+      retryAfterSeconds,
+    );
   }
 }
 
@@ -48,7 +62,8 @@ const FRIENDLY: Record<RestErrorCode | ClientErrorCode, string> = {
   REFRESH_TOKEN_INVALID: 'Your session has ended. Please sign in again.',
   REFRESH_TOKEN_REUSED: 'You were signed out because this session was used somewhere else. Please sign in again.',
   DEVICE_NOT_FOUND: 'That device no longer exists.',
-  DEVICE_LIMIT_REACHED: 'This account has reached its device limit. Sign in on a device you already use and remove an old one under Devices.',
+  DEVICE_LIMIT_REACHED:
+    'This account has reached its device limit. Sign in on a device you already use and remove an old one under Devices.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
   USER_NOT_FOUND: 'Nobody has that handle.',
   CANNOT_PAIR_WITH_SELF: 'You cannot pair with yourself.',

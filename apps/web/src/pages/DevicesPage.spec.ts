@@ -87,8 +87,11 @@ describe('DevicesPage', () => {
     await button(sut, 'Remove').trigger('click');
     await flushPromises();
 
-    expect(sut.findAll('[role="alert"]').map((alert) => alert.text()).filter(Boolean)).toEqual([
-      'That device no longer exists.',
-    ]);
+    expect(
+      sut
+        .findAll('[role="alert"]')
+        .map((alert) => alert.text())
+        .filter(Boolean),
+    ).toEqual(['That device no longer exists.']);
   });
 });

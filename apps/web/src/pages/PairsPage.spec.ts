@@ -65,7 +65,10 @@ describe('PairsPage', () => {
     await sut.get('button[aria-label="Decline @bob"]').trigger('click');
     await flushPromises();
 
-    const alerts = sut.findAll('[role="alert"]').map((alert) => alert.text()).filter(Boolean);
+    const alerts = sut
+      .findAll('[role="alert"]')
+      .map((alert) => alert.text())
+      .filter(Boolean);
     expect(alerts).toEqual(['That pair request is no longer open.']);
     expect(sut.text()).toContain('Requests to you');
   });
@@ -103,9 +106,15 @@ describe('PairsPage', () => {
     fake.on('POST /blocks', { status: 204 });
     const sut = await mountPage();
 
-    await sut.findAll('button').find((button) => button.text() === 'Block')!.trigger('click');
+    await sut
+      .findAll('button')
+      .find((button) => button.text() === 'Block')!
+      .trigger('click');
     expect(fake.callsTo('POST /blocks')).toHaveLength(0);
-    await sut.findAll('button').find((button) => button.text() === 'Block' && button.classes('button--danger'))!.trigger('click');
+    await sut
+      .findAll('button')
+      .find((button) => button.text() === 'Block' && button.classes('button--danger'))!
+      .trigger('click');
     await flushPromises();
 
     expect(fake.callsTo('POST /blocks')[0]?.body).toEqual({ userId: bob.id });

@@ -41,7 +41,11 @@ export const usePairsStore = defineStore('pairs', () => {
     state.value = 'loading';
     error.value = null;
     try {
-      const [pairList, requests, blocks] = await Promise.all([api.listPairs(), api.listPairRequests(), api.listBlocks()]);
+      const [pairList, requests, blocks] = await Promise.all([
+        api.listPairs(),
+        api.listPairRequests(),
+        api.listBlocks(),
+      ]);
       pairs.value = pairList;
       incoming.value = requests.incoming;
       outgoing.value = requests.outgoing;
@@ -102,7 +106,23 @@ export const usePairsStore = defineStore('pairs', () => {
     blocked.value = removeById(blocked.value, userId);
   }
 
-  return { pairs, incoming, outgoing, blocked, state, error, load, ask, accept, decline, cancel, unpair, block, unblock, reset };
+  return {
+    pairs,
+    incoming,
+    outgoing,
+    blocked,
+    state,
+    error,
+    load,
+    ask,
+    accept,
+    decline,
+    cancel,
+    unpair,
+    block,
+    unblock,
+    reset,
+  };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(usePairsStore, import.meta.hot));

@@ -46,7 +46,11 @@ describe(useSessionStore.name, () => {
 
       await sut.login({ handle: 'alice', password: 'correct horse battery', deviceName: 'ignored' });
 
-      expect(fake.calls[1]?.body).toEqual({ handle: 'alice', password: 'correct horse battery', deviceId: first.device.id });
+      expect(fake.calls[1]?.body).toEqual({
+        handle: 'alice',
+        password: 'correct horse battery',
+        deviceId: first.device.id,
+      });
       expect(sut.hasRememberedDevice('ALICE')).toBe(true);
       expect(sut.hasRememberedDevice('bob')).toBe(false);
     });
@@ -55,7 +59,9 @@ describe(useSessionStore.name, () => {
       const replacement = aSession({ user: aUser('alice'), device: aDevice({ name: 'Web browser' }) });
       localStorage.setItem(DEVICES_KEY, JSON.stringify({ alice: 'revoked-device' }));
       fake.on('POST /auth/login', (call) =>
-        (call.body as { deviceId?: string }).deviceId ? apiError(404, 'DEVICE_NOT_FOUND') : { status: 200, body: replacement },
+        (call.body as { deviceId?: string }).deviceId
+          ? apiError(404, 'DEVICE_NOT_FOUND')
+          : { status: 200, body: replacement },
       );
 
       await sut.login({ handle: 'alice', password: 'correct horse battery' });

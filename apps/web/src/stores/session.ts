@@ -76,10 +76,11 @@ export const useSessionStore = defineStore('session', () => {
 
   api.useTokens({
     accessToken: () => accessToken.value,
-    refresh: () => refresh().then(
-      () => true,
-      () => false,
-    ),
+    refresh: () =>
+      refresh().then(
+        () => true,
+        () => false,
+      ),
   });
 
   function apply(session: SessionDto): void {

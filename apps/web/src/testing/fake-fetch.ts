@@ -31,7 +31,9 @@ export function installFakeFetch() {
     calls.push(call);
     const queue = routes.get(`${call.method} ${call.path}`);
     const handler = queue && (queue.length > 1 ? queue.shift() : queue[0]);
-    const reply = handler ? await handler(call) : { status: 500, body: { code: 'INTERNAL_ERROR', message: 'unrouted' } };
+    const reply = handler
+      ? await handler(call)
+      : { status: 500, body: { code: 'INTERNAL_ERROR', message: 'unrouted' } };
     if (reply instanceof Error) throw reply;
     return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
       status: reply.status,

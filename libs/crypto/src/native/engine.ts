@@ -53,7 +53,8 @@ export const nativeEngine: ProtocolEngine = {
     generateIdentityKeyPair: () => mapped(undefined, () => signal.IdentityKeyPair.generate().serialize()),
     publicKeyOf: (privateKey) =>
       mapped(undefined, () => signal.PrivateKey.deserialize(own(privateKey)).getPublicKey().serialize()),
-    sign: (privateKey, message) => mapped(undefined, () => signal.PrivateKey.deserialize(own(privateKey)).sign(own(message))),
+    sign: (privateKey, message) =>
+      mapped(undefined, () => signal.PrivateKey.deserialize(own(privateKey)).sign(own(message))),
     verify: (publicKey, message, signature) =>
       mapped(undefined, () => signal.PublicKey.deserialize(own(publicKey)).verify(own(message), own(signature))),
     agree: (privateKey, publicKey) =>
@@ -134,7 +135,16 @@ export const nativeEngine: ProtocolEngine = {
       const local = toNativeAddress(signal, localAddress);
       if (message.type === CiphertextMessageType.PreKey) {
         const m = signal.PreKeySignalMessage.deserialize(own(message.body));
-        return signal.signalDecryptPreKey(m, remote, local, s.session, s.identity, s.preKey, s.signedPreKey, s.kyberPreKey);
+        return signal.signalDecryptPreKey(
+          m,
+          remote,
+          local,
+          s.session,
+          s.identity,
+          s.preKey,
+          s.signedPreKey,
+          s.kyberPreKey,
+        );
       }
       if (message.type === CiphertextMessageType.Whisper) {
         const m = signal.SignalMessage.deserialize(own(message.body));

@@ -78,12 +78,23 @@ export function nativeStores(signal: typeof Signal, stores: ProtocolStores) {
     }
     async saveIdentity(name: Signal.ProtocolAddress, key: Signal.PublicKey): Promise<Signal.IdentityChange> {
       return guard(async () => {
-        return (await stores.identity.saveIdentity(fromNativeAddress(name), key.serialize())) as IdentityChange as number;
+        return (await stores.identity.saveIdentity(
+          fromNativeAddress(name),
+          key.serialize(),
+        )) as IdentityChange as number;
       });
     }
-    async isTrustedIdentity(name: Signal.ProtocolAddress, key: Signal.PublicKey, direction: Signal.Direction): Promise<boolean> {
+    async isTrustedIdentity(
+      name: Signal.ProtocolAddress,
+      key: Signal.PublicKey,
+      direction: Signal.Direction,
+    ): Promise<boolean> {
       return guard(async () => {
-        return stores.identity.isTrustedIdentity(fromNativeAddress(name), key.serialize(), direction as number as Direction);
+        return stores.identity.isTrustedIdentity(
+          fromNativeAddress(name),
+          key.serialize(),
+          direction as number as Direction,
+        );
       });
     }
     async getIdentity(name: Signal.ProtocolAddress): Promise<Signal.PublicKey | null> {

@@ -32,14 +32,16 @@ export class ProtoFields {
     const list = this.map.get(field);
     if (!list) return undefined;
     const v = list[list.length - 1];
-    if (!(v instanceof Uint8Array)) throw new ProtocolError('InvalidProtobufEncoding', `field ${field}: expected bytes`);
+    if (!(v instanceof Uint8Array))
+      throw new ProtocolError('InvalidProtobufEncoding', `field ${field}: expected bytes`);
     return v;
   }
 
   /** All occurrences of a repeated bytes field. */
   repeatedBytes(field: number): Uint8Array[] {
     return (this.map.get(field) ?? []).map((v) => {
-      if (!(v instanceof Uint8Array)) throw new ProtocolError('InvalidProtobufEncoding', `field ${field}: expected bytes`);
+      if (!(v instanceof Uint8Array))
+        throw new ProtocolError('InvalidProtobufEncoding', `field ${field}: expected bytes`);
       return v;
     });
   }

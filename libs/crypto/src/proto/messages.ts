@@ -14,7 +14,6 @@ import {
 import { ProtocolError } from '../errors.js';
 import { ProtoWriter, readFields, required } from './codec.js';
 
-
 /** Fields of a SignalMessage (everything but the version byte and MAC). */
 export interface SignalMessageFields {
   /** serialised sender ratchet key (33 B) */
@@ -63,7 +62,8 @@ export function encodeSignalMessageBody(m: SignalMessageFields): Uint8Array {
  *   `UnrecognizedMessageVersion`, `InvalidProtobufEncoding`
  */
 export function decodeSignalMessage(bytes: Uint8Array): ParsedSignalMessage {
-  if (bytes.length < 1 + MAC_LENGTH) throw new ProtocolError('CiphertextMessageTooShort', 'ciphertext message too short');
+  if (bytes.length < 1 + MAC_LENGTH)
+    throw new ProtocolError('CiphertextMessageTooShort', 'ciphertext message too short');
   const version = checkVersion(bytes[0]);
   const macInput = bytes.slice(0, bytes.length - MAC_LENGTH);
   const f = readFields(macInput.subarray(1));
@@ -121,7 +121,8 @@ export function decodePreKeySignalMessage(bytes: Uint8Array): PreKeySignalMessag
   if (bytes.length < 1) throw new ProtocolError('CiphertextMessageTooShort', 'ciphertext message too short');
   const version = checkVersion(bytes[0]);
   const f = readFields(bytes.subarray(1));
-  if (version < CIPHERTEXT_MESSAGE_CURRENT_VERSION) throw new ProtocolError('InvalidMessage', 'X3DH no longer supported');
+  if (version < CIPHERTEXT_MESSAGE_CURRENT_VERSION)
+    throw new ProtocolError('InvalidMessage', 'X3DH no longer supported');
   const kyberPreKeyId = f.uint32(7);
   const kyberCiphertext = f.bytes(8);
   if (kyberPreKeyId === undefined || kyberCiphertext === undefined)

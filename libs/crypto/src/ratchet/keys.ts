@@ -7,7 +7,13 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, utf8, wipe } from '../bytes.js';
-import { CHAIN_KEY_SEED, MESSAGE_KEYS_INFO, MESSAGE_KEYS_LENGTH, MESSAGE_KEY_SEED, ROOT_KDF_INFO } from '../constants.js';
+import {
+  CHAIN_KEY_SEED,
+  MESSAGE_KEYS_INFO,
+  MESSAGE_KEYS_LENGTH,
+  MESSAGE_KEY_SEED,
+  ROOT_KDF_INFO,
+} from '../constants.js';
 
 const ROOT_INFO = utf8(ROOT_KDF_INFO);
 const MSG_INFO = utf8(MESSAGE_KEYS_INFO);

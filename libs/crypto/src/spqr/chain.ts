@@ -136,7 +136,8 @@ export interface SpqrHeader {
  */
 export function parseSpqrMessage(msg: Uint8Array): SpqrHeader {
   if (msg.length === 0) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: Minimum version');
-  if (msg[0] !== SPQR_VERSION_V1) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: message decode failed');
+  if (msg[0] !== SPQR_VERSION_V1)
+    throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: message decode failed');
   let pos = 1;
   let epoch: number;
   let index: number;
@@ -164,11 +165,13 @@ export function parseSpqrMessage(msg: Uint8Array): SpqrHeader {
  */
 export function spqrRecv(state: SpqrState, msg: Uint8Array): Uint8Array | undefined {
   const h = parseSpqrMessage(msg);
-  if (h.epoch !== SPQR_CHAIN_ONLY_EPOCH) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: epoch out of range');
+  if (h.epoch !== SPQR_CHAIN_ONLY_EPOCH)
+    throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: epoch out of range');
   if (h.index === 0) return undefined;
   const chain = state.recv;
   if (h.index > chain.ctr) {
-    if (h.index - chain.ctr > state.maxJump) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: key jump');
+    if (h.index - chain.ctr > state.maxJump)
+      throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: key jump');
     while (chain.ctr < h.index - 1) {
       const k = step(chain);
       // keys that would be trimmed right away are not kept (the reference skips them the same way)
@@ -177,10 +180,12 @@ export function spqrRecv(state: SpqrState, msg: Uint8Array): Uint8Array | undefi
     }
     const key = step(chain);
     // Trim horizon as in the reference KeyHistory: keys more than max_ooo_keys behind are dropped.
-    while (chain.skipped.length > 0 && chain.skipped[0].index + SPQR_MAX_OOO_KEYS < chain.ctr) wipe(chain.skipped.shift()!.key);
+    while (chain.skipped.length > 0 && chain.skipped[0].index + SPQR_MAX_OOO_KEYS < chain.ctr)
+      wipe(chain.skipped.shift()!.key);
     return key;
   }
-  if (h.index + SPQR_MAX_OOO_KEYS < chain.ctr) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: key trimmed');
+  if (h.index + SPQR_MAX_OOO_KEYS < chain.ctr)
+    throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: key trimmed');
   const i = chain.skipped.findIndex((s) => s.index === h.index);
   if (i < 0) throw new ProtocolError('InvalidMessage', 'post-quantum ratchet error: key already requested');
   return chain.skipped.splice(i, 1)[0].key;

@@ -61,14 +61,22 @@ describe.each(ENGINES.map((e) => [e.name, e] as const))('receiver %s', (_n, be) 
       body = concat(unsigned, computeMac(keys.macKey, s.localIdentity, s.remoteIdentity, unsigned));
     });
     const before = snapshot(bob.stores);
-    await expectProtocolError(bob.engine.decrypt({ type: 2, body }, alice.address, bob.address, bob.stores), 'InvalidMessage');
+    await expectProtocolError(
+      bob.engine.decrypt({ type: 2, body }, alice.address, bob.address, bob.stores),
+      'InvalidMessage',
+    );
     expect(snapshot(bob.stores)).toBe(before);
   });
 
   it('refuses a replayed PreKey message once its session is gone (last-resort Kyber key)', async () => {
     const alice = await makeParty(tsEngine, ALICE);
     const bob = await makeParty(be, BOB);
-    await alice.engine.processPreKeyBundle(await publishBundle(bob, { oneTime: false, lastResortKyber: true }), bob.address, alice.address, alice.stores);
+    await alice.engine.processPreKeyBundle(
+      await publishBundle(bob, { oneTime: false, lastResortKyber: true }),
+      bob.address,
+      alice.address,
+      alice.stores,
+    );
     const m = await send(alice, bob, 'once');
     expect(await receive(bob, alice, m)).toBe('once');
     bob.stores.session.sessions.clear();
@@ -87,7 +95,9 @@ describe.each(ENGINES.map((e) => [e.name, e] as const))('receiver %s', (_n, be) 
     const at = body.length - 400; // inside the 1569-byte Kyber ciphertext (field 8 is last)
     body[at] ^= 0x10;
     const before = snapshot(bob.stores);
-    await expect(bob.engine.decrypt({ type: m.type, body }, alice.address, bob.address, bob.stores)).rejects.toBeDefined();
+    await expect(
+      bob.engine.decrypt({ type: m.type, body }, alice.address, bob.address, bob.stores),
+    ).rejects.toBeDefined();
     expect(snapshot(bob.stores)).toBe(before);
     expect(await receive(bob, alice, m)).toBe('pq');
   });
@@ -105,7 +115,10 @@ describe.each(ENGINES.map((e) => [e.name, e] as const))('initiator %s', (_n, ae)
     expect(await alice.engine.hasCurrentSession(bob.address, alice.stores, ok)).toBe(true);
     expect(await alice.engine.hasCurrentSession(bob.address, alice.stores, late)).toBe(false);
     const m = await alice.engine.encrypt(utf8('in time'), bob.address, alice.address, alice.stores, ok);
-    await expectProtocolError(alice.engine.encrypt(utf8('too late'), bob.address, alice.address, alice.stores, late), 'SessionNotFound');
+    await expectProtocolError(
+      alice.engine.encrypt(utf8('too late'), bob.address, alice.address, alice.stores, late),
+      'SessionNotFound',
+    );
     expect(await receive(bob, alice, m)).toBe('in time');
   });
 });
@@ -124,7 +137,10 @@ describe('SPQR chain-only against libsignal', () => {
       for (let i = 0; i < 100; i++) {
         const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
         const m = await send(from, to, `msg ${i}`);
-        const inner = m.type === 3 ? (await import('../../src/proto/messages.js')).decodePreKeySignalMessage(m.body).message : m.body;
+        const inner =
+          m.type === 3
+            ? (await import('../../src/proto/messages.js')).decodePreKeySignalMessage(m.body).message
+            : m.body;
         const pq = parseSpqrMessage(decodeSignalMessage(inner).pqRatchet);
         if (from.engine.name === 'ts') expect([pq.epoch, pq.type]).toEqual([1, 0]);
         else nativeTypes.add(pq.type);

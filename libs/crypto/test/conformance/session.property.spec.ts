@@ -25,7 +25,10 @@ async function run(ae: ProtocolEngine, be: ProtocolEngine, cmds: Cmd[]) {
   await alice.engine.processPreKeyBundle(await publishBundle(bob), bob.address, alice.address, alice.stores);
   // Bob can only answer once he has a session: the first message goes through first.
   expect(await receive(bob, alice, await send(alice, bob, 'first'))).toBe('first');
-  const inflight = { toBob: [] as { m: CiphertextMessage; t: string }[], toAlice: [] as { m: CiphertextMessage; t: string }[] };
+  const inflight = {
+    toBob: [] as { m: CiphertextMessage; t: string }[],
+    toAlice: [] as { m: CiphertextMessage; t: string }[],
+  };
   const delivered: { to: Party; from: Party; m: CiphertextMessage }[] = [];
   let n = 0;
   const deliver = async (toBob: boolean, pick: number) => {
@@ -54,12 +57,21 @@ const cmdsArb = fc.array(cmdArb, { minLength: 1, maxLength: 20 });
 
 describe('session property: every message decrypts exactly once', () => {
   it('ts -> ts', async () => {
-    await fc.assert(fc.asyncProperty(cmdsArb, (cmds) => run(tsEngine, tsEngine, cmds)), { numRuns: 12 });
+    await fc.assert(
+      fc.asyncProperty(cmdsArb, (cmds) => run(tsEngine, tsEngine, cmds)),
+      { numRuns: 12 },
+    );
   });
   it('ts -> native', async () => {
-    await fc.assert(fc.asyncProperty(cmdsArb, (cmds) => run(tsEngine, nativeEngine, cmds)), { numRuns: 10 });
+    await fc.assert(
+      fc.asyncProperty(cmdsArb, (cmds) => run(tsEngine, nativeEngine, cmds)),
+      { numRuns: 10 },
+    );
   });
   it('native -> ts', async () => {
-    await fc.assert(fc.asyncProperty(cmdsArb, (cmds) => run(nativeEngine, tsEngine, cmds)), { numRuns: 10 });
+    await fc.assert(
+      fc.asyncProperty(cmdsArb, (cmds) => run(nativeEngine, tsEngine, cmds)),
+      { numRuns: 10 },
+    );
   });
 });

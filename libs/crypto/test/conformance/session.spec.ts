@@ -93,10 +93,16 @@ describe.each(MATRIX.map(([a, b]) => [a.name, b.name, a, b] as const))('session 
     const before = snapshot(alice.stores);
     const badSpk = { ...bundle, signedPreKeySignature: Uint8Array.from(bundle.signedPreKeySignature) };
     badSpk.signedPreKeySignature[0] ^= 1;
-    await expectProtocolError(alice.engine.processPreKeyBundle(badSpk, bob.address, alice.address, alice.stores), 'SignatureValidationFailed');
+    await expectProtocolError(
+      alice.engine.processPreKeyBundle(badSpk, bob.address, alice.address, alice.stores),
+      'SignatureValidationFailed',
+    );
     const badKyber = { ...bundle, kyberPreKeySignature: Uint8Array.from(bundle.kyberPreKeySignature) };
     badKyber.kyberPreKeySignature[0] ^= 1;
-    await expectProtocolError(alice.engine.processPreKeyBundle(badKyber, bob.address, alice.address, alice.stores), 'SignatureValidationFailed');
+    await expectProtocolError(
+      alice.engine.processPreKeyBundle(badKyber, bob.address, alice.address, alice.stores),
+      'SignatureValidationFailed',
+    );
     expect(snapshot(alice.stores)).toBe(before);
   });
 
@@ -181,7 +187,10 @@ describe.each(MATRIX.map(([a, b]) => [a.name, b.name, a, b] as const))('session 
         }
         if (r === 2 && checkedTamper < 6) {
           const before = snapshot(to.stores);
-          await expectProtocolError(to.engine.decrypt(tamper(s.m), from.address, to.address, to.stores), 'InvalidMessage');
+          await expectProtocolError(
+            to.engine.decrypt(tamper(s.m), from.address, to.address, to.stores),
+            'InvalidMessage',
+          );
           expect(snapshot(to.stores)).toBe(before);
           checkedTamper++;
         }

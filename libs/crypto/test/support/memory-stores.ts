@@ -127,7 +127,11 @@ export function inMemoryStores(identityKeyPair: Uint8Array, registrationId: numb
 
 /** Serialises every store's content, to assert "a failed operation changed nothing". */
 export function snapshot(s: InMemoryStores): string {
-  const dump = (m: Map<unknown, Uint8Array>) => [...m.entries()].map(([k, v]) => `${String(k)}=${toHex(v)}`).sort().join(',');
+  const dump = (m: Map<unknown, Uint8Array>) =>
+    [...m.entries()]
+      .map(([k, v]) => `${String(k)}=${toHex(v)}`)
+      .sort()
+      .join(',');
   return [
     dump(s.session.sessions),
     dump(s.identity.known),

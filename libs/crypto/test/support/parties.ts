@@ -30,18 +30,27 @@ export async function makeParty(engine: ProtocolEngine, name: string, deviceId =
 }
 
 /** Creates and stores signed, Kyber and (optionally) one-time prekeys with `party`'s engine; returns the bundle. */
-export async function publishBundle(party: Party, opts: { oneTime?: boolean; lastResortKyber?: boolean } = {}): Promise<PreKeyBundle> {
+export async function publishBundle(
+  party: Party,
+  opts: { oneTime?: boolean; lastResortKyber?: boolean } = {},
+): Promise<PreKeyBundle> {
   const { engine, stores } = party;
   const ikp = IdentityKeyPair.deserialize(await stores.identity.getIdentityKeyPair());
   const identityPrivate = ikp.privateKey.serialize();
   const spk = await engine.keys.generateKeyPair();
   const spkId = nextKeyId++;
   const spkSig = await engine.keys.sign(identityPrivate, spk.publicKey);
-  await stores.signedPreKey.storeSignedPreKey(spkId, await engine.records.signedPreKeyRecord(spkId, Date.now(), spk, spkSig));
+  await stores.signedPreKey.storeSignedPreKey(
+    spkId,
+    await engine.records.signedPreKeyRecord(spkId, Date.now(), spk, spkSig),
+  );
   const kyber = await engine.keys.generateKemKeyPair();
   const kyberId = nextKeyId++;
   const kyberSig = await engine.keys.sign(identityPrivate, kyber.publicKey);
-  await stores.kyberPreKey.storeKyberPreKey(kyberId, await engine.records.kyberPreKeyRecord(kyberId, Date.now(), kyber, kyberSig));
+  await stores.kyberPreKey.storeKyberPreKey(
+    kyberId,
+    await engine.records.kyberPreKeyRecord(kyberId, Date.now(), kyber, kyberSig),
+  );
   if (opts.lastResortKyber) stores.kyberPreKey.lastResort.add(kyberId);
   let preKeyId: number | null = null;
   let preKey: Uint8Array | null = null;

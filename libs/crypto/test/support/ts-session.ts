@@ -4,7 +4,11 @@ import { decodeSessionRecord, encodeSessionRecord, type SessionRecordData } from
 import { nextChainKey } from '../../src/ratchet/keys.js';
 import type { Party } from './parties.js';
 
-export async function editTsSession(p: Party, peer: ProtocolAddress, edit: (r: SessionRecordData) => void): Promise<void> {
+export async function editTsSession(
+  p: Party,
+  peer: ProtocolAddress,
+  edit: (r: SessionRecordData) => void,
+): Promise<void> {
   const bytes = await p.stores.session.loadSession(peer);
   if (!bytes) throw new Error('no session');
   const r = decodeSessionRecord(bytes);

@@ -27,6 +27,7 @@ describe('browser safety of @pairchat/crypto', () => {
     walk(join(SRC, 'index.ts'), seen, external);
     expect(seen.size).toBeGreaterThan(15);
     expect([...seen].some((f) => f.includes('/native/'))).toBe(false);
-    for (const spec of external) expect(spec).toMatch(/^@noble\/(curves|hashes|ciphers|post-quantum)\/|^@bufbuild\/protobuf\/wire$/);
+    for (const spec of external)
+      expect(spec).toMatch(/^@noble\/(curves|hashes|ciphers|post-quantum)\/|^@bufbuild\/protobuf\/wire$/);
   });
 });

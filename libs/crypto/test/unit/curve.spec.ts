@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import * as signal from '@signalapp/libsignal-client';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { agreeNoble, agreeWebCrypto, hasWebCryptoX25519, IdentityKeyPair, PrivateKey, PublicKey } from '../../src/curve.js';
+import {
+  agreeNoble,
+  agreeWebCrypto,
+  hasWebCryptoX25519,
+  IdentityKeyPair,
+  PrivateKey,
+  PublicKey,
+} from '../../src/curve.js';
 import { ProtocolError } from '../../src/errors.js';
 import { isCanonicalMontgomery } from '../../src/xeddsa.js';
 import { expectProtocolError } from '../support/expect-code.js';
@@ -14,7 +21,9 @@ describe('PublicKey', () => {
     expect(PublicKey.deserialize(k).serialize()).toEqual(k);
     expect(() => PublicKey.deserialize(new Uint8Array(0))).toThrow(ProtocolError);
     expect(() => PublicKey.deserialize(k.slice(1))).toThrow(expect.objectContaining({ code: 'BadKeyType' }));
-    expect(() => PublicKey.deserialize(Uint8Array.of(...k, 0, 0))).toThrow(expect.objectContaining({ code: 'BadKeyLength' }));
+    expect(() => PublicKey.deserialize(Uint8Array.of(...k, 0, 0))).toThrow(
+      expect.objectContaining({ code: 'BadKeyLength' }),
+    );
     expect(() => PublicKey.deserialize(k.slice(0, 32))).toThrow(expect.objectContaining({ code: 'BadKeyLength' }));
     expect(() => PublicKey.deserialize('05' as unknown as Uint8Array)).toThrow(TypeError);
   });
@@ -37,7 +46,9 @@ describe('PrivateKey', () => {
 
   it('derives the same public key as libsignal', () => {
     const k = PrivateKey.generate();
-    expect(k.getPublicKey().serialize()).toEqual(signal.PrivateKey.deserialize(own(k.serialize())).getPublicKey().serialize());
+    expect(k.getPublicKey().serialize()).toEqual(
+      signal.PrivateKey.deserialize(own(k.serialize())).getPublicKey().serialize(),
+    );
   });
 });
 
@@ -50,7 +61,9 @@ describe('agree', () => {
       const n = agreeNoble(a.serialize(), b.getPublicKey().getPublicKeyBytes());
       const w = await agreeWebCrypto(a.serialize(), b.getPublicKey().getPublicKeyBytes());
       expect(w).toEqual(n);
-      const native = signal.PrivateKey.deserialize(own(b.serialize())).agree(signal.PublicKey.deserialize(own(a.getPublicKey().serialize())));
+      const native = signal.PrivateKey.deserialize(own(b.serialize())).agree(
+        signal.PublicKey.deserialize(own(a.getPublicKey().serialize())),
+      );
       expect(native).toEqual(n);
       expect(await a.agree(b.getPublicKey())).toEqual(n);
     }
@@ -78,7 +91,8 @@ describe('IdentityKeyPair', () => {
 
 describe('canonical base key check', () => {
   it('accepts real keys and rejects low-order, non-canonical and high-bit encodings', () => {
-    for (let i = 0; i < 5; i++) expect(isCanonicalMontgomery(x25519.getPublicKey(x25519.utils.randomSecretKey()))).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect(isCanonicalMontgomery(x25519.getPublicKey(x25519.utils.randomSecretKey()))).toBe(true);
     expect(isCanonicalMontgomery(new Uint8Array(32))).toBe(false); // u = 0, order 4 on Edwards side
     expect(isCanonicalMontgomery(Uint8Array.of(1, ...new Uint8Array(31)))).toBe(false); // u = 1
     const p = Uint8Array.of(0xed, ...new Uint8Array(30).fill(0xff), 0x7f); // u = p

@@ -10,9 +10,14 @@ import { makeParty } from '../support/parties.js';
 describe('ts engine input checks', () => {
   it('rejects malformed keys with protocol codes and wrong types with TypeError', async () => {
     await expectProtocolError(tsEngine.keys.sign(new Uint8Array(31), new Uint8Array(1)), 'BadKeyLength');
-    await expectProtocolError(tsEngine.keys.verify(new Uint8Array(33), new Uint8Array(1), new Uint8Array(64)), 'BadKeyType');
+    await expectProtocolError(
+      tsEngine.keys.verify(new Uint8Array(33), new Uint8Array(1), new Uint8Array(64)),
+      'BadKeyType',
+    );
     await expect(tsEngine.keys.sign('key' as unknown as Uint8Array, new Uint8Array(1))).rejects.toThrow(TypeError);
-    expect(() => serializePreKeyRecord(-1, { publicKey: new Uint8Array(33), privateKey: new Uint8Array(32) })).toThrow(RangeError);
+    expect(() => serializePreKeyRecord(-1, { publicKey: new Uint8Array(33), privateKey: new Uint8Array(32) })).toThrow(
+      RangeError,
+    );
   });
 
   it('validates protocol addresses', () => {
@@ -26,9 +31,17 @@ describe('ts engine input checks', () => {
   it('refuses garbage messages without touching the stores', async () => {
     const p = await makeParty(tsEngine, ALICE);
     const from = new ProtocolAddress('other', 1);
-    await expectProtocolError(tsEngine.decrypt({ type: 2, body: new Uint8Array(3) }, from, p.address, p.stores), 'CiphertextMessageTooShort');
     await expectProtocolError(
-      tsEngine.decrypt({ type: 2, body: Uint8Array.of(0x44, 0x0a, 0x21, 5, ...new Uint8Array(40)) }, from, p.address, p.stores),
+      tsEngine.decrypt({ type: 2, body: new Uint8Array(3) }, from, p.address, p.stores),
+      'CiphertextMessageTooShort',
+    );
+    await expectProtocolError(
+      tsEngine.decrypt(
+        { type: 2, body: Uint8Array.of(0x44, 0x0a, 0x21, 5, ...new Uint8Array(40)) },
+        from,
+        p.address,
+        p.stores,
+      ),
       'InvalidProtobufEncoding',
     );
     await expectProtocolError(tsEngine.encrypt(new Uint8Array(1), from, p.address, p.stores), 'SessionNotFound');

@@ -41,7 +41,9 @@ describe('Kyber1024 (round 3, type 0x08)', () => {
       bad[0] = t;
       expect(() => KEMPublicKey.deserialize(bad)).toThrow(expect.objectContaining({ code: 'BadKEMKeyType' }));
     }
-    expect(() => KEMPublicKey.deserialize(pk.slice(0, 100))).toThrow(expect.objectContaining({ code: 'BadKEMKeyLength' }));
+    expect(() => KEMPublicKey.deserialize(pk.slice(0, 100))).toThrow(
+      expect.objectContaining({ code: 'BadKEMKeyLength' }),
+    );
     const sk = KEMKeyPair.generate().secretKey;
     expect(() => sk.decapsulate(new Uint8Array(1569).fill(8).slice(0, 1000))).toThrow(
       expect.objectContaining({ code: 'BadKEMCiphertextLength' }),

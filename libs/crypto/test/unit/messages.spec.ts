@@ -30,7 +30,9 @@ describe('SignalMessage codec', () => {
   });
 
   it('checks length and version before parsing', () => {
-    expect(() => decodeSignalMessage(new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'CiphertextMessageTooShort' }));
+    expect(() => decodeSignalMessage(new Uint8Array(8))).toThrow(
+      expect.objectContaining({ code: 'CiphertextMessageTooShort' }),
+    );
     const body = concat(encodeSignalMessageBody(fields), new Uint8Array(8));
     const legacy = Uint8Array.from(body);
     legacy[0] = 0x22;
@@ -70,6 +72,8 @@ describe('PreKeySignalMessage codec', () => {
     const v3 = encodePreKeySignalMessage(pk);
     v3[0] = 0x33;
     expect(() => decodePreKeySignalMessage(v3)).toThrow(expect.objectContaining({ code: 'InvalidMessage' }));
-    expect(() => decodePreKeySignalMessage(Uint8Array.of(0x44))).toThrow(expect.objectContaining({ code: 'InvalidMessage' }));
+    expect(() => decodePreKeySignalMessage(Uint8Array.of(0x44))).toThrow(
+      expect.objectContaining({ code: 'InvalidMessage' }),
+    );
   });
 });

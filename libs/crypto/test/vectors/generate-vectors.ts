@@ -32,7 +32,13 @@ function xeddsa() {
     const sig = priv.sign(msg, z);
     const pub = priv.getPublicKey().serialize();
     if (!signal.PublicKey.deserialize(own(pub)).verify(own(msg), own(sig))) throw new Error('libsignal rejected');
-    out.push({ privateKey: toHex(priv.serialize()), publicKey: toHex(pub), message: toHex(msg), random: toHex(z), signature: toHex(sig) });
+    out.push({
+      privateKey: toHex(priv.serialize()),
+      publicKey: toHex(pub),
+      message: toHex(msg),
+      random: toHex(z),
+      signature: toHex(sig),
+    });
   }
   return out;
 }
@@ -64,7 +70,12 @@ function kdf() {
       authKey: toHex(pqr),
       start: hk(96, pqr, 'Signal PQ Ratchet V1 Chain  Start', new Uint8Array(32)),
       // first "next" step on the A2B chain (ctr = 1)
-      firstNextA2B: hk(64, fromHex(hk(96, pqr, 'Signal PQ Ratchet V1 Chain  Start', new Uint8Array(32))).slice(32, 64), info, new Uint8Array(32)),
+      firstNextA2B: hk(
+        64,
+        fromHex(hk(96, pqr, 'Signal PQ Ratchet V1 Chain  Start', new Uint8Array(32))).slice(32, 64),
+        info,
+        new Uint8Array(32),
+      ),
     },
     pqxdh: { ikm: toHex(pqxdhIkm), output: hk(96, pqxdhIkm, 'WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024', null) },
   };
@@ -89,7 +100,12 @@ async function kyber() {
     const kyberPreKeySignature = identity.privateKey.sign(kyberPreKey);
     await bob.stores.kyberPreKey.storeKyberPreKey(
       published.kyberPreKeyId,
-      serializeKyberPreKeyRecord(published.kyberPreKeyId, 0, { publicKey: kyberPreKey, secretKey: kp.secretKey.serialize() }, kyberPreKeySignature),
+      serializeKyberPreKeyRecord(
+        published.kyberPreKeyId,
+        0,
+        { publicKey: kyberPreKey, secretKey: kp.secretKey.serialize() },
+        kyberPreKeySignature,
+      ),
     );
     const bundle = { ...published, kyberPreKey, kyberPreKeySignature };
     await nativeEngine.processPreKeyBundle(bundle, bob.address, alice.address, alice.stores);
@@ -98,7 +114,9 @@ async function kyber() {
     const ct = decodePreKeySignalMessage(m.body).kyberCiphertext;
     out.push({
       keygenSeed: toHex(seed),
-      publicKeySha256: toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', kp.publicKey.serialize() as Uint8Array<ArrayBuffer>))),
+      publicKeySha256: toHex(
+        new Uint8Array(await crypto.subtle.digest('SHA-256', kp.publicKey.serialize() as Uint8Array<ArrayBuffer>)),
+      ),
       ciphertext: toHex(ct),
       sharedSecret: toHex(kp.secretKey.decapsulate(ct)),
     });
@@ -118,7 +136,8 @@ async function kyberEncaps() {
     const seed = seq(64, 31 * i + 9);
     const m = seq(32, 13 * i + 101);
     let draw = 0;
-    const aliceRng = (n: number) => (draw++ === 1 && n === 32 ? Uint8Array.from(m) : globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    const aliceRng = (n: number) =>
+      draw++ === 1 && n === 32 ? Uint8Array.from(m) : globalThis.crypto.getRandomValues(new Uint8Array(n));
     const alice = await makeParty(createTsEngine({ rng: aliceRng }), ALICE);
     const bob = await makeParty(nativeEngine, BOB);
     const published = await publishBundle(bob);
@@ -128,16 +147,31 @@ async function kyberEncaps() {
     const kyberPreKeySignature = identity.privateKey.sign(kyberPreKey);
     await bob.stores.kyberPreKey.storeKyberPreKey(
       published.kyberPreKeyId,
-      await nativeEngine.records.kyberPreKeyRecord(published.kyberPreKeyId, 0, { publicKey: kyberPreKey, secretKey: kp.secretKey.serialize() }, kyberPreKeySignature),
+      await nativeEngine.records.kyberPreKeyRecord(
+        published.kyberPreKeyId,
+        0,
+        { publicKey: kyberPreKey, secretKey: kp.secretKey.serialize() },
+        kyberPreKeySignature,
+      ),
     );
     draw = 0;
-    await alice.engine.processPreKeyBundle({ ...published, kyberPreKey, kyberPreKeySignature }, bob.address, alice.address, alice.stores);
+    await alice.engine.processPreKeyBundle(
+      { ...published, kyberPreKey, kyberPreKeySignature },
+      bob.address,
+      alice.address,
+      alice.stores,
+    );
     const msg = await send(alice, bob, 'kyber encaps vector');
     if ((await receive(bob, alice, msg)) !== 'kyber encaps vector') throw new Error('libsignal did not accept');
     const ct = decodePreKeySignalMessage(msg.body).kyberCiphertext;
     const again = kp.publicKey.encapsulate(() => Uint8Array.from(m));
     if (toHex(again.ciphertext) !== toHex(ct)) throw new Error('encapsulation randomness was not the fixed m');
-    out.push({ keygenSeed: toHex(seed), random: toHex(m), ciphertext: toHex(ct), sharedSecret: toHex(again.sharedSecret) });
+    out.push({
+      keygenSeed: toHex(seed),
+      random: toHex(m),
+      ciphertext: toHex(ct),
+      sharedSecret: toHex(again.sharedSecret),
+    });
   }
   return out;
 }

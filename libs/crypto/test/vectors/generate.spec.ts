@@ -15,7 +15,10 @@ describe('vector generator', () => {
       writeFileSync(join(import.meta.dirname, 'xeddsa.json'), JSON.stringify(v.xeddsa, null, 1) + '\n');
       writeFileSync(join(import.meta.dirname, 'ratchet-kdf.json'), JSON.stringify(v.kdf, null, 1) + '\n');
       writeFileSync(join(import.meta.dirname, 'kyber1024-r3.json'), JSON.stringify(v.kyber, null, 1) + '\n');
-      writeFileSync(join(import.meta.dirname, 'kyber1024-r3-encaps.json'), JSON.stringify(v.kyberEncaps, null, 1) + '\n');
+      writeFileSync(
+        join(import.meta.dirname, 'kyber1024-r3-encaps.json'),
+        JSON.stringify(v.kyberEncaps, null, 1) + '\n',
+      );
     }
   });
 });

@@ -14,10 +14,13 @@ import { spqrInitialState, spqrSend } from '../../src/spqr/chain.js';
 import { xeddsaSign, xeddsaVerify } from '../../src/xeddsa.js';
 
 const load = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, f), 'utf8'));
-const xeddsa: { privateKey: string; publicKey: string; message: string; random: string; signature: string }[] = load('xeddsa.json');
+const xeddsa: { privateKey: string; publicKey: string; message: string; random: string; signature: string }[] =
+  load('xeddsa.json');
 const kdf = load('ratchet-kdf.json');
-const kyberEncaps: { keygenSeed: string; random: string; ciphertext: string; sharedSecret: string }[] = load('kyber1024-r3-encaps.json');
-const kyber: { keygenSeed: string; publicKeySha256: string; ciphertext: string; sharedSecret: string }[] = load('kyber1024-r3.json');
+const kyberEncaps: { keygenSeed: string; random: string; ciphertext: string; sharedSecret: string }[] =
+  load('kyber1024-r3-encaps.json');
+const kyber: { keygenSeed: string; publicKeySha256: string; ciphertext: string; sharedSecret: string }[] =
+  load('kyber1024-r3.json');
 
 describe('XEdDSA vectors (fixed Z, verified by libsignal)', () => {
   it.each(xeddsa.map((v, i) => [i, v] as const))('vector %i', (_i, v) => {
@@ -67,7 +70,9 @@ describe('ratchet KDF vectors (libsignal hkdf, node HMAC)', () => {
 describe('Kyber1024 round-3 vectors (ciphertexts from libsignal)', () => {
   it.each(kyber.map((v, i) => [i, v] as const))('vector %i decapsulates to the session secret', async (_i, v) => {
     const kp = KEMKeyPair.generate(() => fromHex(v.keygenSeed));
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', kp.publicKey.serialize() as Uint8Array<ArrayBuffer>));
+    const digest = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', kp.publicKey.serialize() as Uint8Array<ArrayBuffer>),
+    );
     expect(toHex(digest)).toBe(v.publicKeySha256);
     expect(toHex(kp.secretKey.decapsulate(fromHex(v.ciphertext)))).toBe(v.sharedSecret);
     // a modified ciphertext gives a different (implicit-rejection) secret, not an error

@@ -71,7 +71,10 @@ export type MessageSendPayload = z.input<typeof messageSendSchema>;
 
 /** `message:ack`: the device stored these envelopes; they leave its queue. */
 export const messageAckSchema = z.strictObject({
-  envelopeIds: z.array(z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an envelope id')).min(1).max(MAX_ACK_IDS),
+  envelopeIds: z
+    .array(z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an envelope id'))
+    .min(1)
+    .max(MAX_ACK_IDS),
 });
 export type MessageAckPayload = z.infer<typeof messageAckSchema>;
 
@@ -109,7 +112,12 @@ export type Envelope = z.infer<typeof envelopeSchema>;
  * `expired`: messages this user sent expired before any device of `recipientUserId` fetched them.
  */
 export const queueNoticeSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ id: z.string(), kind: z.literal('gap'), count: z.number().int().positive(), serverTimestamp: isoTime }),
+  z.strictObject({
+    id: z.string(),
+    kind: z.literal('gap'),
+    count: z.number().int().positive(),
+    serverTimestamp: isoTime,
+  }),
   z.strictObject({
     id: z.string(),
     kind: z.literal('expired'),

@@ -23,7 +23,9 @@ describe('AuthLoginForm', () => {
     await sut.find('#login-device-name').setValue('Work laptop');
     await sut.find('button[type="submit"]').trigger('submit');
 
-    expect(sut.emitted('submit')).toEqual([[{ handle: 'alice', password: 'correct horse battery', deviceName: 'Work laptop' }]]);
+    expect(sut.emitted('submit')).toEqual([
+      [{ handle: 'alice', password: 'correct horse battery', deviceName: 'Work laptop' }],
+    ]);
   });
 
   it('does not ask for a device name when this browser already has a device for the handle', async () => {

@@ -31,9 +31,15 @@ describe('DeviceListItem', () => {
   it('asks before removing the current device, which signs out', async () => {
     const sut = mount(DeviceListItem, { props: { device: aDevice({ current: true }) } });
 
-    await sut.findAll('button').find((button) => button.text() === 'Remove and sign out')!.trigger('click');
+    await sut
+      .findAll('button')
+      .find((button) => button.text() === 'Remove and sign out')!
+      .trigger('click');
     expect(sut.text()).toContain('Remove this device and sign out?');
-    await sut.findAll('button').find((button) => button.text() === 'Remove')!.trigger('click');
+    await sut
+      .findAll('button')
+      .find((button) => button.text() === 'Remove')!
+      .trigger('click');
 
     expect(sut.emitted('revoke')).toHaveLength(1);
   });

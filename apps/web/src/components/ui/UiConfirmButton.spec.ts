@@ -22,7 +22,10 @@ describe('UiConfirmButton', () => {
     const sut = mount(UiConfirmButton, { props });
 
     await sut.get('button').trigger('click');
-    await sut.findAll('button').find((button) => button.text() === 'Cancel')!.trigger('click');
+    await sut
+      .findAll('button')
+      .find((button) => button.text() === 'Cancel')!
+      .trigger('click');
     expect(sut.text()).toBe('Block');
 
     await sut.get('button').trigger('click');

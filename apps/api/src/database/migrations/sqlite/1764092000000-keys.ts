@@ -17,7 +17,9 @@ export class Keys1764092000000 implements MigrationInterface {
       "protocol_device_id" integer NOT NULL,
       "created_at" datetime NOT NULL
     )`);
-    await db.query(`CREATE UNIQUE INDEX "uq_device_keys_protocol_id" ON "device_keys" ("user_id", "protocol_device_id")`);
+    await db.query(
+      `CREATE UNIQUE INDEX "uq_device_keys_protocol_id" ON "device_keys" ("user_id", "protocol_device_id")`,
+    );
     await db.query(`CREATE TABLE "signed_prekeys" (
       "device_id" varchar(36) NOT NULL REFERENCES "devices" ("id") ON DELETE CASCADE,
       "key_id" integer NOT NULL,

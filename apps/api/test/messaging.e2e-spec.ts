@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import type { Envelope, MessageSendAck, QueueNotice } from '@pairchat/messaging';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import request from 'supertest';
 import { MessagingService } from '../src/messaging/messaging.service.js';
+import { keyUpload } from './utils/keys.js';
 import { connectSocket, fakeCiphertext, handshakeError, TestSocket } from './utils/sockets.js';
 import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
 import { createUser, loginAs, TestUser } from './utils/users.js';
@@ -32,6 +34,7 @@ describeE2E('realtime messaging', () => {
   const as = (user: TestUser) => ({
     get: (path: string) => request(sut.http).get(path).set('Authorization', user.bearer),
     post: (path: string, body?: object) => request(sut.http).post(path).set('Authorization', user.bearer).send(body),
+    put: (path: string, body?: object) => request(sut.http).put(path).set('Authorization', user.bearer).send(body),
     delete: (path: string) => request(sut.http).delete(path).set('Authorization', user.bearer),
   });
   async function pair(a: TestUser, b: TestUser): Promise<void> {
@@ -163,6 +166,9 @@ describeE2E('realtime messaging', () => {
       const [alice, bob] = await pairedUsers();
       const bobPhone = await loginAs(sut, bob.handle, { registrationId: 77 });
       const aliceLaptop = await loginAs(sut, alice.handle);
+      // Only devices with published keys can be encrypted to, so only they are required.
+      await as(bob).put('/keys', keyUpload(IdentityKeyPair.generate())).expect(200);
+      await as(aliceLaptop).put('/keys', keyUpload(IdentityKeyPair.generate())).expect(200);
       const a = await connect(alice);
       const stranger = randomUUID();
       const answer = await a.emitWithAck('message:send', {
@@ -192,6 +198,20 @@ describeE2E('realtime messaging', () => {
       expect((await as(alice).get(`/conversations/${bob.id}/receipts`).expect(200)).body).toEqual([]);
       const ok = await send(a, bob, [bob.deviceId, bobPhone.deviceId, aliceLaptop.deviceId], 'mismatch');
       expect(ok).toMatchObject({ ok: true, duplicate: false });
+    });
+
+    it('does not require a device that has no keys yet, and accepts an envelope for it', async () => {
+      const [alice, bob] = await pairedUsers();
+      await as(bob).put('/keys', keyUpload(IdentityKeyPair.generate())).expect(200);
+      const bobNew = await loginAs(sut, bob.handle, { deviceName: 'no keys yet' });
+      const a = await connect(alice);
+      expect(await send(a, bob, [bob.deviceId])).toMatchObject({ ok: true });
+      expect(await send(a, bob, [bob.deviceId, bobNew.deviceId])).toMatchObject({ ok: true });
+      const missing = await send(a, bob, [bobNew.deviceId]);
+      expect(missing).toMatchObject({
+        ok: false,
+        error: { code: 'DEVICES_MISMATCH', details: { missing: [{ userId: bob.id, deviceId: bob.deviceId }] } },
+      });
     });
 
     it('refuses unpaired and blocked senders', async () => {

@@ -191,6 +191,19 @@ export class KeysService {
     };
   }
 
+  /**
+   * Which of these devices can be written to: those with a current signed prekey (and so a bundle).
+   * A device that never uploaded keys, or lost them in an identity reset, cannot decrypt anything.
+   */
+  async devicesWithKeys(deviceIds: string[]): Promise<Set<string>> {
+    if (deviceIds.length === 0) return new Set();
+    const rows = await this.signedPreKeys.find({
+      where: { deviceId: In(deviceIds), replacedAt: IsNull() },
+      select: { deviceId: true },
+    });
+    return new Set(rows.map((row) => row.deviceId));
+  }
+
   private decode(body: unknown): DecodedKeysUpload {
     try {
       return decodeKeysUpload(body);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DevicesModule } from '../devices/devices.module.js';
+import { KeysModule } from '../keys/keys.module.js';
 import { PairingModule } from '../pairing/pairing.module.js';
 import { SocketEmitterModule } from '../realtime/socket-emitter.module.js';
 import { EnvelopeEntity } from './envelope.entity.js';
@@ -12,6 +13,7 @@ import { SendRateLimiter } from './send-rate-limiter.js';
   imports: [
     TypeOrmModule.forFeature([MessageEntity, EnvelopeEntity]),
     DevicesModule,
+    KeysModule,
     PairingModule,
     SocketEmitterModule,
   ],

@@ -2,6 +2,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { QueryFailedError } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import type { DevicesService } from '../devices/devices.service.js';
+import type { KeysService } from '../keys/keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { PairingService } from '../pairing/pairing.service.js';
 import type { SocketEmitter } from '../realtime/socket-emitter.js';
@@ -81,6 +82,7 @@ function setup(canCommunicate = true) {
     store.repo as never,
     { canCommunicate: async () => canCommunicate } as unknown as PairingService,
     devices as unknown as DevicesService,
+    { devicesWithKeys: async (ids: string[]) => new Set(ids) } as unknown as KeysService,
     emitter as unknown as SocketEmitter,
     { consume: async () => undefined } as unknown as SendRateLimiter,
     config,

@@ -17,6 +17,7 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { AppConfig } from '../config/app-config.js';
 import { isUniqueViolation } from '../database/db-errors.js';
 import { DevicesService } from '../devices/devices.service.js';
+import { KeysService } from '../keys/keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
 import { deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
@@ -128,6 +129,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(EnvelopeEntity) private readonly envelopes: Repository<EnvelopeEntity>,
     pairing: PairingService,
     private readonly devices: DevicesService,
+    keys: KeysService,
     private readonly emitter: SocketEmitter,
     private readonly rateLimiter: SendRateLimiter,
     private readonly config: AppConfig,
@@ -135,7 +137,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   ) {
     const { flushIntervalMs: intervalMs, flushMaxRows: maxRows } = config.messaging;
     this.singleConnection = config.database.type === 'sqlite';
-    this.policy = new SendPolicy(pairing, devices, config.messaging.policyCacheMs);
+    this.policy = new SendPolicy(pairing, devices, keys, config.messaging.policyCacheMs);
     const concurrency = this.singleConnection ? 1 : WRITE_CONCURRENCY;
     this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), {
       intervalMs,
@@ -402,10 +404,9 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       this.policy.activeDevices(request.recipientUserId),
       request.recipientUserId === auth.userId ? Promise.resolve([]) : this.policy.activeDevices(auth.userId),
     ]);
-    const expected = new Map<string, { userId: string; registrationId: number | null }>();
-    for (const d of theirs) expected.set(d.id, { userId: request.recipientUserId, registrationId: d.registrationId });
-    for (const d of mine)
-      if (d.id !== auth.deviceId) expected.set(d.id, { userId: auth.userId, registrationId: d.registrationId });
+    const expected = new Map<string, { userId: string; registrationId: number | null; hasKeys: boolean }>();
+    for (const d of theirs) expected.set(d.id, { userId: request.recipientUserId, ...d });
+    for (const d of mine) if (d.id !== auth.deviceId) expected.set(d.id, { userId: auth.userId, ...d });
 
     const submitted = new Set<string>();
     const details: DeviceMismatchDetails = { missing: [], extra: [], stale: [] };
@@ -421,8 +422,9 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       }
       submitted.add(envelope.deviceId);
     }
-    for (const [deviceId, { userId }] of expected)
-      if (!submitted.has(deviceId)) details.missing.push({ userId, deviceId });
+    // A device without keys cannot be encrypted to: an envelope for it is accepted, never required.
+    for (const [deviceId, { userId, hasKeys }] of expected)
+      if (hasKeys && !submitted.has(deviceId)) details.missing.push({ userId, deviceId });
     const mismatched = details.missing.length + details.extra.length + details.stale.length > 0;
     const ownerOf = new Map([...expected].map(([deviceId, { userId }]) => [deviceId, userId]));
     return { mismatch: mismatched ? details : null, ownerOf };

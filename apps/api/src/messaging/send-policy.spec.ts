@@ -10,9 +10,11 @@ describe(SendPolicy.name, () => {
     const list = jest.fn(async (userId: string, _current: string) => [
       { id: `${userId}-d1`, registrationId: 1, name: 'x', createdAt: '', lastSeenAt: '', current: false },
     ]);
+    const devicesWithKeys = jest.fn(async (ids: string[]) => new Set(ids));
     const sut = new SendPolicy(
       { canCommunicate } as unknown as PairingService,
       { list } as unknown as DevicesService,
+      { devicesWithKeys },
       ttlMs,
       () => now,
     );
@@ -32,7 +34,7 @@ describe(SendPolicy.name, () => {
     const { sut, list } = setup(60_000);
     await sut.activeDevices('u');
     sut.forgetDevices('u');
-    expect(await sut.activeDevices('u')).toEqual([{ id: 'u-d1', registrationId: 1 }]);
+    expect(await sut.activeDevices('u')).toEqual([{ id: 'u-d1', registrationId: 1, hasKeys: true }]);
     expect(list).toHaveBeenCalledTimes(2);
   });
 

@@ -1,9 +1,12 @@
 import type { DevicesService } from '../devices/devices.service.js';
+import type { KeysService } from '../keys/keys.service.js';
 import type { PairingService } from '../pairing/pairing.service.js';
 
 export interface ActiveDevice {
   id: string;
   registrationId: number | null;
+  /** False until the device has published keys: it cannot be sent to, so sends need not include it. */
+  hasKeys: boolean;
 }
 
 /** Entries kept at most; past it the cache starts over (bounded memory under any key spread). */
@@ -28,6 +31,7 @@ export class SendPolicy {
   constructor(
     private readonly pairing: PairingService,
     private readonly devicesService: DevicesService,
+    private readonly keys: Pick<KeysService, 'devicesWithKeys'>,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -38,9 +42,11 @@ export class SendPolicy {
   }
 
   activeDevices(userId: string): Promise<ActiveDevice[]> {
-    return this.cached(this.devices, userId, async () =>
-      (await this.devicesService.list(userId, '')).map((d) => ({ id: d.id, registrationId: d.registrationId })),
-    );
+    return this.cached(this.devices, userId, async () => {
+      const devices = await this.devicesService.list(userId, '');
+      const keyed = await this.keys.devicesWithKeys(devices.map((d) => d.id));
+      return devices.map((d) => ({ id: d.id, registrationId: d.registrationId, hasKeys: keyed.has(d.id) }));
+    });
   }
 
   /** Drops what is known about a user's devices (called when one is revoked). */

@@ -88,6 +88,18 @@ describeE2E('realtime messaging', () => {
       await as(phone).delete(`/devices/${alice.deviceId}`).expect(204);
       await expect(closed).resolves.toBe('io server disconnect');
     });
+
+    it('disconnects a revoked device even while its queue is still draining', async () => {
+      const [alice, bob] = await pairedUsers();
+      const bobPhone = await loginAs(sut, bob.handle);
+      const a = await connect(alice);
+      expect(await send(a, bob, [bob.deviceId, bobPhone.deviceId])).toMatchObject({ ok: true });
+      const b = await connect(bob); // no acks: the drain waits on the first page
+      await b.waitFor('message:new');
+      const closed = new Promise((resolve) => b.socket.once('disconnect', resolve));
+      await as(bobPhone).delete(`/devices/${bob.deviceId}`).expect(204);
+      await expect(closed).resolves.toBe('io server disconnect');
+    });
   });
 
   describe('message:send', () => {

@@ -19,7 +19,7 @@ import { MessagingService } from '../messaging/messaging.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
 import { PresenceService } from './presence.service.js';
 import { verifyAccessToken } from './socket-auth.js';
-import { deviceRoom, SocketEmitter, userRoom, type PairchatServer } from './socket-emitter.js';
+import { deviceControlRoom, deviceRoom, SocketEmitter, userRoom, type PairchatServer } from './socket-emitter.js';
 
 type PairchatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -93,7 +93,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   handleConnection(socket: PairchatSocket): void {
     const { auth } = socket.data;
     socket.data.awaiting = new Set();
-    void socket.join(userRoom(auth.userId));
+    void socket.join([userRoom(auth.userId), deviceControlRoom(auth.deviceId)]);
     for (const event of Object.keys(this.handlers) as ClientEventName[]) this.listen(socket, event);
     socket.onAny((event: string, ...args: unknown[]) => {
       if (event in this.handlers) return;

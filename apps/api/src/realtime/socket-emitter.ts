@@ -13,6 +13,11 @@ export type PairchatServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export const userRoom = (userId: string): string => `user:${userId}`;
 /** Room of the socket(s) of one device. */
 export const deviceRoom = (deviceId: string): string => `device:${deviceId}`;
+/**
+ * Joined at connect, before the queue drain (the device room is joined only after it, to keep order):
+ * so a revocation reaches a socket that is still draining.
+ */
+export const deviceControlRoom = (deviceId: string): string => `device-control:${deviceId}`;
 
 /**
  * The one way services talk to connected clients: a typed `send(event, room, payload)` whose
@@ -41,6 +46,6 @@ export class SocketEmitter {
 
   /** Closes every socket of a device, on every node (a revoked device). */
   disconnectDevice(deviceId: string): void {
-    this.server?.in(deviceRoom(deviceId)).disconnectSockets(true);
+    this.server?.in(deviceControlRoom(deviceId)).disconnectSockets(true);
   }
 }

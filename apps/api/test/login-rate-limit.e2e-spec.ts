@@ -8,6 +8,25 @@ import { PASSWORD, uniqueHandle } from './utils/users.js';
 const attempt = (app: TestApp, handle: string, password = 'wrong password!') =>
   request(app.http).post('/auth/login').send({ handle, password });
 
+describeE2E('registration rate limit', () => {
+  let sut: TestApp;
+  beforeAll(async () => {
+    sut = await createTestApp({ REGISTER_LIMIT_PER_IP: '3', REGISTER_LIMIT_WINDOW_SECONDS: '600' });
+  });
+  afterAll(() => sut.close());
+
+  it('limits new accounts per IP, counting refused ones too, with 429 and Retry-After', async () => {
+    const register = (handle: string) => request(sut.http).post('/auth/register').send({ handle, password: PASSWORD });
+    const taken = uniqueHandle('taken');
+    await register(taken).expect(201);
+    await register(taken).expect(409);
+    await register(uniqueHandle('ok')).expect(201);
+    const limited = await register(uniqueHandle('late')).expect(429);
+    expect(limited.body).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(500);
+  });
+});
+
 describeE2E('login rate limit (in memory)', () => {
   let sut: TestApp;
   beforeAll(async () => {

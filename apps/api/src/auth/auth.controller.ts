@@ -14,7 +14,7 @@ import { SessionRefreshRequestDto } from './dto/session-refresh-request.dto.js';
 import { UserRegisterRequestDto } from './dto/user-register-request.dto.js';
 import { Authenticated } from './jwt-auth.guard.js';
 import { LocalAuthGuard, VerifiedUser } from './local.strategy.js';
-import { LoginRateLimitGuard } from './login-rate-limiter.js';
+import { LoginRateLimitGuard, RegisterRateLimitGuard } from './login-rate-limiter.js';
 
 @ApiTags('auth')
 @Controller()
@@ -22,12 +22,14 @@ export class AuthController {
   constructor(private readonly service: AuthService) {}
 
   @Post('auth/register')
+  @UseGuards(RegisterRateLimitGuard)
   @ApiOperation({ summary: 'Create an account' })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrorResponses({
     [HttpStatus.BAD_REQUEST]:
       'VALIDATION_FAILED: bad handle or body; WEAK_PASSWORD: the password breaks a rule (details.reason)',
     [HttpStatus.CONFLICT]: 'HANDLE_TAKEN',
+    [HttpStatus.TOO_MANY_REQUESTS]: 'RATE_LIMITED: too many new accounts from this IP (see Retry-After)',
   })
   registerUser(@Body() dto: UserRegisterRequestDto): Promise<UserDto> {
     return this.service.register(dto);

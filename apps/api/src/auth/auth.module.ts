@@ -8,7 +8,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
-import { LoginRateLimiter, LoginRateLimitGuard } from './login-rate-limiter.js';
+import { LoginRateLimiter, LoginRateLimitGuard, RegisterRateLimitGuard } from './login-rate-limiter.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 
 @Module({
@@ -22,7 +22,7 @@ import { RefreshTokenEntity } from './refresh-token.entity.js';
     DevicesModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, LocalStrategy, JwtStrategy, LoginRateLimiter, LoginRateLimitGuard],
+  providers: [AuthService, LocalStrategy, JwtStrategy, LoginRateLimiter, LoginRateLimitGuard, RegisterRateLimitGuard],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -18,18 +18,40 @@ const MAX_HANDLE_KEY_LENGTH = 64;
 export class LoginRateLimiter {
   private readonly byIp: RateLimiterAbstract;
   private readonly byHandle: RateLimiterAbstract;
+  private readonly registrations: RateLimiterAbstract;
 
   constructor(config: AppConfig, @Inject(REDIS) redis: RedisClient) {
     const duration = Math.max(1, Math.ceil(config.loginLimit.windowMs / 1000));
-    const make = (name: string, points: number): RateLimiterAbstract => {
+    const make = (name: string, points: number, windowSeconds = duration): RateLimiterAbstract => {
       const keyPrefix = `${config.redisKeyPrefix}login:${name}`;
-      if (!redis) return new RateLimiterMemory({ keyPrefix, points, duration });
+      const opts = { keyPrefix, points, duration: windowSeconds };
+      if (!redis) return new RateLimiterMemory(opts);
       // If Redis is briefly unreachable, each process keeps limiting on its own instead of failing logins.
-      const insuranceLimiter = new RateLimiterMemory({ keyPrefix, points, duration });
-      return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter });
+      return new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: new RateLimiterMemory(opts) });
     };
     this.byIp = make('ip', config.loginLimit.perIp);
     this.byHandle = make('handle', config.loginLimit.perHandle);
+    this.registrations = make(
+      'register',
+      config.registerLimit.perIp,
+      Math.max(1, Math.ceil(config.registerLimit.windowMs / 1000)),
+    );
+  }
+
+  /**
+   * Counts one account creation from `ip` (every one costs an argon2 hash and a handle).
+   * @throws RATE_LIMITED with `details.retryAfterSeconds`
+   */
+  async consumeRegistration(ip: string): Promise<void> {
+    try {
+      await this.registrations.consume(ip);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      throw authError(AuthErrorCode.RateLimited, 'too many new accounts from this address; try again later', {
+        retryAfterSeconds,
+      });
+    }
   }
 
   /**
@@ -72,6 +94,24 @@ export class LoginRateLimitGuard implements CanActivate {
     const handle = typeof body === 'object' && body !== null ? (body as { handle?: unknown }).handle : undefined;
     try {
       await this.limiter.consume(request.ip ?? 'unknown', typeof handle === 'string' ? handle : undefined);
+    } catch (error) {
+      const retryAfter = (error as { details?: { retryAfterSeconds?: number } }).details?.retryAfterSeconds;
+      if (retryAfter) http.getResponse<Response>().setHeader('Retry-After', String(retryAfter));
+      throw error;
+    }
+    return true;
+  }
+}
+
+/** Applies the registration limit per client IP; sets Retry-After on 429. */
+@Injectable()
+export class RegisterRateLimitGuard implements CanActivate {
+  constructor(private readonly limiter: LoginRateLimiter) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    try {
+      await this.limiter.consumeRegistration(http.getRequest<Request>().ip ?? 'unknown');
     } catch (error) {
       const retryAfter = (error as { details?: { retryAfterSeconds?: number } }).details?.retryAfterSeconds;
       if (retryAfter) http.getResponse<Response>().setHeader('Retry-After', String(retryAfter));

@@ -49,6 +49,8 @@ export class AppConfig {
   readonly refreshTokenTtlSeconds: number;
   readonly maxDevicesPerUser: number;
   readonly loginLimit: { perIp: number; perHandle: number; windowMs: number };
+  /** Account creations per client IP per window (each costs an argon2 hash). */
+  readonly registerLimit: { perIp: number; windowMs: number };
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -69,6 +71,10 @@ export class AppConfig {
     this.accessTokenTtlSeconds = env.ACCESS_TOKEN_TTL_SECONDS;
     this.refreshTokenTtlSeconds = env.REFRESH_TOKEN_TTL_SECONDS;
     this.maxDevicesPerUser = env.MAX_DEVICES_PER_USER;
+    this.registerLimit = {
+      perIp: env.REGISTER_LIMIT_PER_IP,
+      windowMs: env.REGISTER_LIMIT_WINDOW_SECONDS * 1000,
+    };
     this.loginLimit = {
       perIp: env.LOGIN_LIMIT_PER_IP,
       perHandle: env.LOGIN_LIMIT_PER_HANDLE,

@@ -35,6 +35,8 @@ export const envFields = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().min(1).optional(),
+  REGISTER_LIMIT_PER_IP: int(1, 100_000).default(30),
+  REGISTER_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
   KEY_FETCH_BUCKET_SIZE: int(1, 10_000).default(6),
   KEY_FETCH_REFILL_SECONDS: int(1, 86_400).default(600),
   PREKEY_REPLENISH_THRESHOLD: int(1, 100).default(10),

@@ -243,7 +243,20 @@ export const cases = [
       const kp = await engine.keys.generateKeyPair();
       const id = ++prekeyId;
       await bob.stores.preKey.storePreKey(id, await engine.records.preKeyRecord(id, kp));
-      const bundle = bundleFor(bob, { ...keys, oneTime: [{ id, publicKey: kp.publicKey }] }, 0);
+      // A fresh one-time Kyber prekey too, as on a real first contact (no key reuse, no warm caches).
+      const kyber = await engine.keys.generateKemKeyPair();
+      const kyberId = ++prekeyId;
+      const { privateKey: identityPriv } = identityParts(bob.identityKeyPair);
+      const kyberSig = await engine.keys.sign(identityPriv, kyber.publicKey);
+      await bob.stores.kyberPreKey.storeKyberPreKey(
+        kyberId,
+        await engine.records.kyberPreKeyRecord(kyberId, Date.now(), kyber, kyberSig),
+      );
+      const bundle = bundleFor(
+        bob,
+        { ...keys, oneTime: [{ id, publicKey: kp.publicKey }], kyberId, kyber: kyber.publicKey, kyberSig },
+        0,
+      );
       const t0 = performance.now();
       await establish(engine, alice, bob, bundle);
       return performance.now() - t0;

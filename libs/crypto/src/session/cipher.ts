@@ -131,6 +131,11 @@ class EarlyKey {
     return new EarlyKey(rng, rng === defaultRng ? PrivateKey.generateAsync(rng) : undefined);
   }
 
+  /** True if the key was started early (platform RNG) and not taken yet. */
+  get started(): boolean {
+    return !!this.early && !this.taken;
+  }
+
   /** The key, started early or generated now; the caller owns it. */
   take(): Promise<PrivateKey> {
     this.taken = true;
@@ -145,6 +150,82 @@ class EarlyKey {
         () => undefined,
       );
     this.taken = true;
+  }
+}
+
+/**
+ * The first DH ratchet step of a session we respond to, started before PQXDH: its two agreements
+ * need only our first ratchet key (the signed prekey), the ratchet key in the message and the new
+ * key, so they run while PQXDH's base-key check and KEM hold the main thread. {@link receiverChainFor}
+ * takes it for that pair of keys and awaits it where it would have started the agreements, so errors
+ * surface as before; otherwise it is wiped. The new key is taken early only with the platform RNG
+ * (an injected one is drawn in sequential order).
+ */
+class StepPrefetch {
+  private taken = false;
+
+  private constructor(
+    private readonly ourRatchetKey: Uint8Array,
+    private readonly theirRatchetKey: Uint8Array,
+    readonly theirs: PublicKey,
+    readonly oldSecret: Promise<Uint8Array>,
+    readonly fresh: { key: Promise<PrivateKey>; secret: Promise<Uint8Array> } | undefined,
+  ) {
+    // failures surface where the step awaits them; never an unhandled rejection
+    oldSecret.catch(() => undefined);
+    fresh?.key.catch(() => undefined);
+    fresh?.secret.catch(() => undefined);
+  }
+
+  /** Starts the step, or returns undefined for a ratchet key that does not parse (the step reports it). */
+  static start(
+    ourOld: PrivateKey,
+    ourRatchetKey: Uint8Array,
+    theirRatchetKey: Uint8Array,
+    early: EarlyKey | undefined,
+  ): StepPrefetch | undefined {
+    let theirs: PublicKey;
+    try {
+      theirs = PublicKey.deserialize(theirRatchetKey);
+    } catch {
+      return undefined;
+    }
+    let fresh: { key: Promise<PrivateKey>; secret: Promise<Uint8Array> } | undefined;
+    if (early?.started) {
+      const key = early.take();
+      fresh = { key, secret: key.then((k) => k.agree(theirs)) };
+    }
+    return new StepPrefetch(
+      Uint8Array.from(ourRatchetKey),
+      Uint8Array.from(theirRatchetKey),
+      theirs,
+      ourOld.agree(theirs),
+      fresh,
+    );
+  }
+
+  /** This step, if it was started for these keys and not taken yet; the caller then owns its outputs. */
+  take(ourRatchetKey: Uint8Array, theirRatchetKey: Uint8Array): StepPrefetch | undefined {
+    if (
+      this.taken ||
+      !equalBytes(this.ourRatchetKey, ourRatchetKey) ||
+      !equalBytes(this.theirRatchetKey, theirRatchetKey)
+    )
+      return undefined;
+    this.taken = true;
+    return this;
+  }
+
+  /** Wipes the outputs if the step was never taken. */
+  discard(): void {
+    if (this.taken) return;
+    this.taken = true;
+    this.oldSecret.then(wipe, () => undefined);
+    this.fresh?.secret.then(wipe, () => undefined);
+    this.fresh?.key.then(
+      (k) => k.wipe(),
+      () => undefined,
+    );
   }
 }
 
@@ -240,8 +321,17 @@ async function initiateSession(
   });
   pqxdh.catch(() => undefined); // awaited below; only keeps an early rejection from counting as unhandled
   const sending = await k.earlySending.take();
-  const secrets = await pqxdh;
-  const step = kdfRootKey(secrets.rootKey, await sending.agree(theirSpk));
+  // the first sending chain's agreement needs no PQXDH output: it runs alongside the PQXDH ones
+  const sendingSecret = sending.agree(theirSpk);
+  sendingSecret.catch(() => undefined); // awaited below, after pqxdh, whose error comes first
+  let secrets: Awaited<typeof pqxdh>;
+  try {
+    secrets = await pqxdh;
+  } catch (e) {
+    sendingSecret.then(wipe, () => undefined);
+    throw e;
+  }
+  const step = kdfRootKey(secrets.rootKey, await sendingSecret);
   const localIdentity = ours.publicKey.serialize();
   const self = isSelfSession(address, localAddress, localIdentity, bundle.identityKey);
   const state: SessionState = {
@@ -372,18 +462,28 @@ async function receiverChainFor(
   theirRatchetKey: Uint8Array,
   rng: Rng,
   early?: EarlyKey,
+  prefetch?: StepPrefetch,
 ): Promise<ReceiverChain> {
   const found = state.receivers.find((r) => equalBytes(r.ratchetKey, theirRatchetKey));
   if (found) return found;
-  const theirs = PublicKey.deserialize(theirRatchetKey);
+  const pre = prefetch?.take(state.sender.ratchetPublic, theirRatchetKey);
+  const theirs = pre ? pre.theirs : PublicKey.deserialize(theirRatchetKey);
   const ourOld = takeRatchetKey(state.sender.ratchetPrivate, state.sender.ratchetPublic);
-  // both agreements use `theirs` (imported once); the new key is generated meanwhile
-  const [oldSecret, fresh] = await Promise.all([
-    ourOld.agree(theirs),
-    early ? early.take() : PrivateKey.generateAsync(rng),
-  ]);
+  // both agreements use `theirs` (imported once); the new key is generated meanwhile, and its
+  // agreement starts as soon as it exists (awaited in the sequential order, so errors keep theirs)
+  const freshKey = pre?.fresh ? pre.fresh.key : early?.started ? early.take() : PrivateKey.generateAsync(rng);
+  const freshSecret = pre?.fresh ? pre.fresh.secret : freshKey.then((k) => k.agree(theirs));
+  freshSecret.catch(() => undefined);
+  let oldSecret: Uint8Array;
+  let fresh: PrivateKey;
+  try {
+    [oldSecret, fresh] = await Promise.all([pre ? pre.oldSecret : ourOld.agree(theirs), freshKey]);
+  } catch (e) {
+    freshSecret.then(wipe, () => undefined);
+    throw e;
+  }
   const recv = kdfRootKey(state.rootKey, oldSecret);
-  const send = kdfRootKey(recv.rootKey, await fresh.agree(theirs));
+  const send = kdfRootKey(recv.rootKey, await freshSecret);
   wipe(oldSecret);
   const chain: ReceiverChain = {
     ratchetKey: Uint8Array.from(theirRatchetKey),
@@ -442,10 +542,11 @@ async function decryptWithState(
   localAddress: ProtocolAddress,
   rng: Rng,
   early?: EarlyKey,
+  prefetch?: StepPrefetch,
 ): Promise<Uint8Array> {
   if (msg.version !== state.version)
     throw new ProtocolError('InvalidMessage', 'message version does not match session');
-  const chain = await receiverChainFor(state, msg.ratchetKey, rng, early);
+  const chain = await receiverChainFor(state, msg.ratchetKey, rng, early, prefetch);
   const seed = takeMessageSeed(state, chain, msg.counter);
   const pqKey = spqrRecv(state.spqr, msg.pqRatchet);
   const keys = deriveMessageKeys(seed, pqKey);
@@ -546,6 +647,7 @@ export async function decryptPreKeyMessage(
   await requireTrusted(stores, address, pk.identityKey, Direction.Receiving);
 
   let early: EarlyKey | undefined;
+  let prefetch: StepPrefetch | undefined;
   try {
     const record = (await loadRecord(stores, address)) ?? { current: null, previous: [] };
     const matches = (s: SessionState | null) =>
@@ -575,6 +677,7 @@ export async function decryptPreKeyMessage(
         spk.privateKey = ourSignedPreKey(spk);
         const kyber = parseKyberPreKeyRecord(kyberBytes);
         const ours = await ourIdentity(stores);
+        prefetch = StepPrefetch.start(spk.privateKey, spk.publicKey.serialize(), inner.ratchetKey, early);
         const secrets = await pqxdhRespond({
           ourIdentity: ours.privateKey,
           ourSignedPreKey: spk.privateKey,
@@ -614,7 +717,7 @@ export async function decryptPreKeyMessage(
     }
     let pt: Uint8Array;
     try {
-      pt = await decryptWithState(record.current!, inner, address, localAddress, rng, early);
+      pt = await decryptWithState(record.current!, inner, address, localAddress, rng, early, prefetch);
     } catch (e) {
       settleRatchetKey(record.current!, false);
       wipeRecord(record);
@@ -637,6 +740,7 @@ export async function decryptPreKeyMessage(
     }
     return pt;
   } finally {
+    prefetch?.discard();
     early?.discard();
   }
 }

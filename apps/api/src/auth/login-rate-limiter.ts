@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { normalizeHandle } from '@pairchat/messaging';
 import type { Request, Response } from 'express';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig } from '../config/app-config.js';
+import { createRateLimiter } from '../redis/rate-limiter.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
 import { authError, AuthErrorCode } from './auth.errors.js';
 
@@ -22,13 +23,8 @@ export class LoginRateLimiter {
 
   constructor(config: AppConfig, @Inject(REDIS) redis: RedisClient) {
     const duration = Math.max(1, Math.ceil(config.loginLimit.windowMs / 1000));
-    const make = (name: string, points: number, windowSeconds = duration): RateLimiterAbstract => {
-      const keyPrefix = `${config.redisKeyPrefix}login:${name}`;
-      const opts = { keyPrefix, points, duration: windowSeconds };
-      if (!redis) return new RateLimiterMemory(opts);
-      // If Redis is briefly unreachable, each process keeps limiting on its own instead of failing logins.
-      return new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: new RateLimiterMemory(opts) });
-    };
+    const make = (name: string, points: number, durationSeconds = duration): RateLimiterAbstract =>
+      createRateLimiter(redis, { keyPrefix: `${config.redisKeyPrefix}login:${name}`, points, durationSeconds });
     this.byIp = make('ip', config.loginLimit.perIp);
     this.byHandle = make('handle', config.loginLimit.perHandle);
     this.registrations = make(

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig } from '../config/app-config.js';
+import { createRateLimiter } from '../redis/rate-limiter.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
 import { messagingError, MessagingErrorCode } from './messaging.errors.js';
 
@@ -13,13 +14,12 @@ export class SendRateLimiter {
   private readonly limiter: RateLimiterAbstract;
 
   constructor(config: AppConfig, @Inject(REDIS) redis: RedisClient) {
-    const { points, windowSeconds: duration } = config.messaging.rateLimit;
-    const keyPrefix = `${config.redisKeyPrefix}send`;
-    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-    // If Redis is briefly unreachable, each node keeps limiting on its own instead of refusing sends.
-    this.limiter = redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory })
-      : memory;
+    const { points, windowSeconds } = config.messaging.rateLimit;
+    this.limiter = createRateLimiter(redis, {
+      keyPrefix: `${config.redisKeyPrefix}send`,
+      points,
+      durationSeconds: windowSeconds,
+    });
   }
 
   /** @throws RATE_LIMITED with `details.retryAfterMs` */

@@ -1,0 +1,18 @@
+import type { ChatItem, ConnectionState, ConversationSummary, HistoryPage } from '@/chat/types.js';
+
+/**
+ * What the chat screens use of `useChatStore` (stores/chat.ts). Screens take it as a prop, so their
+ * tests drive them with a small fake.
+ */
+export interface ChatStoreView {
+  /** Sorted by last activity, newest first. */
+  readonly conversations: readonly ConversationSummary[];
+  readonly connection: ConnectionState;
+  /** Reactive timeline of one conversation, oldest first. */
+  items(conversationId: string): readonly ChatItem[];
+  loadOlder(conversationId: string): Promise<HistoryPage>;
+  send(conversationId: string, text: string): unknown;
+  markRead(conversationId: string): unknown;
+  setTyping(conversationId: string, active: boolean): unknown;
+  retry(itemId: string): unknown;
+}

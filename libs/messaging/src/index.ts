@@ -1,4 +1,5 @@
 export * from './rest/auth.js';
+export * from './rest/device-links.js';
 export * from './rest/devices.js';
 export * from './rest/errors.js';
 export * from './rest/pairing.js';

@@ -14,6 +14,8 @@ function matchesValue(actual: unknown, expected: unknown): boolean {
         return (value as unknown[]).includes(actual);
       case 'lessThan':
         return (actual as number | Date) < (value as number | Date);
+      case 'moreThan':
+        return (actual as number | Date) > (value as number | Date);
       default:
         throw new Error(`fake repository: unsupported operator ${expected.type}`);
     }
@@ -29,7 +31,7 @@ function matches(row: Row, where: Where | undefined): boolean {
 }
 
 /**
- * A TypeORM Repository stand-in for unit specs: equality, IsNull, In and LessThan filters, OR arrays,
+ * A TypeORM Repository stand-in for unit specs: equality, IsNull, In, LessThan and MoreThan filters, OR arrays,
  * ordering, unique keys (violations throw like SQLite does) and a transaction that runs in place.
  * Rows are copied on the way in and out, as a database would.
  */

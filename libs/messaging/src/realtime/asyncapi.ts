@@ -31,6 +31,8 @@ export const EVENT_SUMMARIES: Partial<
     "This device's one-time prekeys on the server fell below the threshold; upload more (`PUT /keys`). Counts are what remains.",
   'keys:rotate':
     "This device's signed EC prekey or last-resort Kyber prekey is due (`due`) or past its maximum age (`stale`) for rotation.",
+  'device:link-completed':
+    'To a new device: an existing device of the account completed its link; fetch the sealed identity with `GET /devices/links/:linkId`.',
   error:
     'An inbound event was refused; nothing was stored. Also sent as the ack `{ ok: false, error }` when the event had an ack.',
 };

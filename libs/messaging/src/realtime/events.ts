@@ -185,6 +185,13 @@ export const keysRotateSchema = z.strictObject({
 });
 export type KeysRotate = z.infer<typeof keysRotateSchema>;
 
+/**
+ * `device:link-completed`: to the new device of a link, once an existing device completed it. The
+ * sealed identity is then fetched with `GET /devices/links/:linkId` (also the polling fallback).
+ */
+export const deviceLinkCompletedSchema = z.strictObject({ linkId: uuid });
+export type DeviceLinkCompleted = z.infer<typeof deviceLinkCompletedSchema>;
+
 /** `error`: an inbound event was rejected; nothing was stored. */
 export const socketErrorSchema = z.strictObject({
   code: z.string(),
@@ -248,6 +255,7 @@ export interface ServerToClientEvents {
   'presence:update': (presence: Presence) => void;
   'keys:replenish': (counts: KeysReplenish) => void;
   'keys:rotate': (notice: KeysRotate) => void;
+  'device:link-completed': (payload: DeviceLinkCompleted) => void;
   error: (error: SocketError) => void;
 }
 
@@ -269,6 +277,7 @@ export const serverEventSchemas = {
   'presence:update': presenceSchema,
   'keys:replenish': keysReplenishSchema,
   'keys:rotate': keysRotateSchema,
+  'device:link-completed': deviceLinkCompletedSchema,
   error: socketErrorSchema,
 } as const satisfies Record<keyof ServerToClientEvents, z.ZodType>;
 

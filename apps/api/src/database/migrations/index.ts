@@ -3,13 +3,27 @@ import { Accounts1764090000000 as MysqlAccounts } from './mysql/1764090000000-ac
 import { Pairing1764090100000 as MysqlPairing } from './mysql/1764090100000-pairing.js';
 import { Messaging1764091000000 as MysqlMessaging } from './mysql/1764091000000-messaging.js';
 import { Keys1764092000000 as MysqlKeys } from './mysql/1764092000000-keys.js';
+import { DeviceLinks1764093000000 as MysqlDeviceLinks } from './mysql/1764093000000-device-links.js';
 import { Accounts1764090000000 as SqliteAccounts } from './sqlite/1764090000000-accounts.js';
 import { Pairing1764090100000 as SqlitePairing } from './sqlite/1764090100000-pairing.js';
 import { Messaging1764091000000 as SqliteMessaging } from './sqlite/1764091000000-messaging.js';
 import { Keys1764092000000 as SqliteKeys } from './sqlite/1764092000000-keys.js';
+import { DeviceLinks1764093000000 as SqliteDeviceLinks } from './sqlite/1764093000000-device-links.js';
 
 type MigrationClass = new () => MigrationInterface;
 
 // One list per dialect, in order. Add each new migration to both lists (a test checks they match).
-export const sqliteMigrations: MigrationClass[] = [SqliteAccounts, SqlitePairing, SqliteMessaging, SqliteKeys];
-export const mysqlMigrations: MigrationClass[] = [MysqlAccounts, MysqlPairing, MysqlMessaging, MysqlKeys];
+export const sqliteMigrations: MigrationClass[] = [
+  SqliteAccounts,
+  SqlitePairing,
+  SqliteMessaging,
+  SqliteKeys,
+  SqliteDeviceLinks,
+];
+export const mysqlMigrations: MigrationClass[] = [
+  MysqlAccounts,
+  MysqlPairing,
+  MysqlMessaging,
+  MysqlKeys,
+  MysqlDeviceLinks,
+];

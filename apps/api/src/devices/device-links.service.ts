@@ -1,0 +1,250 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  DEVICE_LINK_CIPHERTEXT_MAX_BYTES,
+  DEVICE_LINK_CIPHERTEXT_MIN_BYTES,
+  DEVICE_LINK_IV_BYTES,
+  DEVICE_LINK_PUBLIC_KEY_BYTES,
+  DEVICE_LINK_TOKEN_BYTES,
+  DEVICE_LINK_TTL_SECONDS,
+  type DeviceLinkCompleteRequestDto,
+  type DeviceLinkCreatedDto,
+  type DeviceLinkDto,
+  type DeviceLinkStatus,
+} from '@pairchat/messaging';
+import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import type { AuthContext } from '../auth/auth-context.js';
+import { commonError, CommonErrorCode } from '../common/app-error.js';
+import { isUniqueViolation } from '../database/db-errors.js';
+import { deviceRoom, SocketEmitter } from '../realtime/socket-emitter.js';
+import { DeviceLinkEntity } from './device-link.entity.js';
+import { DeviceLinkRateLimiter } from './device-link-rate-limiter.js';
+import { devicesError, DevicesErrorCode } from './devices.errors.js';
+import { DevicesService } from './devices.service.js';
+
+export const DEVICE_LINK_TTL_MS = DEVICE_LINK_TTL_SECONDS * 1000;
+/**
+ * Rows stay this long after expiry before the sweep deletes them: a link completed just before it
+ * expired can still be fetched, and a late reader learns LINK_EXPIRED rather than LINK_NOT_FOUND.
+ */
+export const DEVICE_LINK_RETENTION_MS = 10 * 60_000;
+/** How often each api process deletes old links (idempotent, so every replica may run it). */
+export const DEVICE_LINK_SWEEP_MS = 60_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const b64 = (bytes: Buffer) => bytes.toString('base64');
+
+/**
+ * Device linking: a new device of an account asks for the account identity (`create`), an existing
+ * device of the same account looks the request up (`get`) and completes it once (`complete`) with
+ * the identity key pair sealed to the new device's ephemeral key; the new device fetches the sealed
+ * identity and deletes the link (`remove`). The server stores and relays only public keys, a token
+ * hash and opaque ciphertext: it cannot read the identity, and an open link is useless without the
+ * token, which only the code shown on the new device carries.
+ */
+@Injectable()
+export class DeviceLinksService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeviceLinksService.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectRepository(DeviceLinkEntity) private readonly links: Repository<DeviceLinkEntity>,
+    private readonly devices: DevicesService,
+    private readonly emitter: SocketEmitter,
+    private readonly rateLimiter: DeviceLinkRateLimiter,
+  ) {
+    devices.onRevoke(async (manager, device) => {
+      await manager.delete(DeviceLinkEntity, { deviceId: device.id });
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((error: unknown) =>
+          this.logger.warn(`device link sweep failed: ${(error as Error).name}`),
+        ),
+      DEVICE_LINK_SWEEP_MS,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * `POST /devices/links`: opens a link for the calling device, replacing its previous one.
+   * @throws VALIDATION_FAILED for a key that is not 32 bytes or is all zero
+   * @throws LINK_RATE_LIMITED
+   */
+  async create(auth: AuthContext, ephemeralPublicKey: string, now = new Date()): Promise<DeviceLinkCreatedDto> {
+    const key = this.decodeKey('ephemeralPublicKey', ephemeralPublicKey);
+    await this.rateLimiter.consume(auth.deviceId);
+    const token = randomBytes(DEVICE_LINK_TOKEN_BYTES).toString('base64url');
+    const link = this.links.create({
+      id: randomUUID(),
+      userId: auth.userId,
+      deviceId: auth.deviceId,
+      tokenHash: hashToken(token),
+      ephemeralPublicKey: key,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + DEVICE_LINK_TTL_MS),
+      completedAt: null,
+      completedByDeviceId: null,
+      sealerPublicKey: null,
+      ciphertext: null,
+      iv: null,
+    });
+    try {
+      await this.links.manager.transaction(async (manager) => {
+        await manager.delete(DeviceLinkEntity, { deviceId: auth.deviceId });
+        await manager.insert(DeviceLinkEntity, link);
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw commonError(CommonErrorCode.Conflict, 'another link for this device was created at the same time; retry');
+    }
+    return { linkId: link.id, linkToken: token, expiresAt: link.expiresAt.toISOString() };
+  }
+
+  /**
+   * `GET /devices/links/:linkId`: for any active device of the account. Only the new device itself
+   * is shown the sealed identity.
+   * @throws LINK_NOT_FOUND for an unknown id or another account's link
+   */
+  async get(auth: AuthContext, linkId: string, now = new Date()): Promise<DeviceLinkDto> {
+    return this.toDto(await this.findOwned(auth.userId, linkId), auth, now);
+  }
+
+  /**
+   * `POST /devices/links/:linkId/complete`: stores the sealed identity, once. The check and the
+   * write are one conditional UPDATE, so two completions racing cannot both succeed.
+   * @throws LINK_NOT_FOUND, LINK_OWN_DEVICE, LINK_TOKEN_INVALID, LINK_ALREADY_USED, LINK_EXPIRED,
+   *   VALIDATION_FAILED (wrong key, nonce or ciphertext length)
+   */
+  async complete(
+    auth: AuthContext,
+    linkId: string,
+    body: DeviceLinkCompleteRequestDto,
+    now = new Date(),
+  ): Promise<DeviceLinkDto> {
+    const sealerPublicKey = this.decodeKey('ephemeralPublicKey', body.ephemeralPublicKey);
+    const iv = this.decodeLength('iv', body.iv, DEVICE_LINK_IV_BYTES, DEVICE_LINK_IV_BYTES);
+    const ciphertext = this.decodeLength(
+      'ciphertext',
+      body.ciphertext,
+      DEVICE_LINK_CIPHERTEXT_MIN_BYTES,
+      DEVICE_LINK_CIPHERTEXT_MAX_BYTES,
+    );
+    const link = await this.findOwned(auth.userId, linkId);
+    if (link.deviceId === auth.deviceId) {
+      throw devicesError(DevicesErrorCode.LinkOwnDevice, 'a device cannot complete its own link');
+    }
+    const tokenHash = hashToken(body.linkToken);
+    if (!timingSafeEqual(Buffer.from(tokenHash), Buffer.from(link.tokenHash))) {
+      throw devicesError(DevicesErrorCode.LinkTokenInvalid, 'the link token does not match this link');
+    }
+    this.requireOpen(link, now);
+    const result = await this.links.update(
+      { id: link.id, userId: auth.userId, tokenHash, completedAt: IsNull(), expiresAt: MoreThan(now) },
+      { completedAt: now, completedByDeviceId: auth.deviceId, sealerPublicKey, ciphertext, iv },
+    );
+    if (!result.affected) {
+      // Lost a race with another completion (or the clock passed the expiry in between).
+      this.requireOpen(await this.findOwned(auth.userId, linkId), now);
+      throw devicesError(DevicesErrorCode.LinkAlreadyUsed, 'this link was already used');
+    }
+    Object.assign(link, { completedAt: now, completedByDeviceId: auth.deviceId, sealerPublicKey, ciphertext, iv });
+    this.emitter.send('device:link-completed', deviceRoom(link.deviceId), { linkId: link.id });
+    return this.toDto(link, auth, now);
+  }
+
+  /**
+   * `DELETE /devices/links/:linkId`: the new device is done with its link (identity imported) or
+   * cancels it.
+   * @throws LINK_NOT_FOUND unless the link is the calling device's own
+   */
+  async remove(auth: AuthContext, linkId: string): Promise<void> {
+    const result = await this.links.delete({ id: linkId, userId: auth.userId, deviceId: auth.deviceId });
+    if (!result.affected) throw this.notFound();
+  }
+
+  /** Deletes links that expired more than {@link DEVICE_LINK_RETENTION_MS} ago; returns how many. */
+  async sweep(now = new Date()): Promise<number> {
+    const result = await this.links.delete({ expiresAt: LessThan(new Date(now.getTime() - DEVICE_LINK_RETENTION_MS)) });
+    return result.affected ?? 0;
+  }
+
+  private async findOwned(userId: string, id: string): Promise<DeviceLinkEntity> {
+    const link = await this.links.findOneBy({ id, userId });
+    if (!link) throw this.notFound();
+    return link;
+  }
+
+  private requireOpen(link: DeviceLinkEntity, now: Date): void {
+    if (link.completedAt) throw devicesError(DevicesErrorCode.LinkAlreadyUsed, 'this link was already used');
+    if (link.expiresAt.getTime() <= now.getTime()) {
+      throw devicesError(DevicesErrorCode.LinkExpired, 'this link has expired; show a new code on the new device');
+    }
+  }
+
+  private status(link: DeviceLinkEntity, now: Date): DeviceLinkStatus {
+    if (link.completedAt) return 'completed';
+    return link.expiresAt.getTime() <= now.getTime() ? 'expired' : 'pending';
+  }
+
+  private async toDto(link: DeviceLinkEntity, auth: AuthContext, now: Date): Promise<DeviceLinkDto> {
+    // Revoking the new device deletes its link in the same commit, so the device is there.
+    const device = await this.devices.findOwned(link.userId, link.deviceId);
+    const own = link.deviceId === auth.deviceId;
+    const sealed =
+      own && link.completedAt && link.sealerPublicKey && link.ciphertext && link.iv
+        ? {
+            ephemeralPublicKey: b64(link.sealerPublicKey),
+            ciphertext: b64(link.ciphertext),
+            iv: b64(link.iv),
+            completedAt: link.completedAt.toISOString(),
+          }
+        : null;
+    return {
+      linkId: link.id,
+      deviceId: link.deviceId,
+      deviceName: device.name,
+      createdAt: link.createdAt.toISOString(),
+      expiresAt: link.expiresAt.toISOString(),
+      status: this.status(link, now),
+      sealed,
+    };
+  }
+
+  private notFound() {
+    return devicesError(DevicesErrorCode.LinkNotFound, 'no such device link');
+  }
+
+  /** A 32-byte X25519 public key; all zero is refused (it makes every agreement zero). */
+  private decodeKey(field: string, value: string): Buffer {
+    const key = this.decodeLength(field, value, DEVICE_LINK_PUBLIC_KEY_BYTES, DEVICE_LINK_PUBLIC_KEY_BYTES);
+    if (key.every((byte) => byte === 0)) throw this.invalid(field, 'must not be all zero');
+    return key;
+  }
+
+  private decodeLength(field: string, value: unknown, min: number, max: number): Buffer {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw this.invalid(field, 'must be base64');
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.toString('base64').replace(/=+$/, '') !== value.replace(/=+$/, '')) {
+      throw this.invalid(field, 'must be canonical base64');
+    }
+    if (bytes.length < min || bytes.length > max) {
+      throw this.invalid(field, min === max ? `must be ${min} bytes` : `must be ${min}-${max} bytes`);
+    }
+    return bytes;
+  }
+
+  private invalid(field: string, problem: string) {
+    return commonError(CommonErrorCode.ValidationFailed, `${field}: ${problem}`, {
+      fields: [{ field, problems: [problem] }],
+    });
+  }
+}

@@ -1,0 +1,345 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { fromBase64, IdentityKeyPair as TsIdentityKeyPair, PrivateKey, toBase64 } from '@pairchat/crypto';
+import type { DeviceLinkCreatedDto, DeviceLinkDto } from '@pairchat/messaging';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { DeviceLinkEntity } from '../src/devices/device-link.entity.js';
+import { openIdentity, parseDeviceLinkCode, sealIdentity } from '../../web/src/crypto/device-link.js';
+import { keyUpload } from './utils/keys.js';
+import { connectSocket, type TestSocket } from './utils/sockets.js';
+import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
+import { createUser, loginAs, type TestUser } from './utils/users.js';
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+
+describeE2E('device links', () => {
+  let sut: TestApp;
+  let db: DataSource;
+  let url: string;
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    sut = await createTestApp({ LOGIN_LIMIT_PER_IP: '10000' });
+    await sut.app.listen(0, '127.0.0.1');
+    url = await sut.app.getUrl();
+    db = sut.app.get(DataSource);
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await sut.close();
+  });
+
+  const as = (user: TestUser) => ({
+    get: (path: string) => request(sut.http).get(path).set('Authorization', user.bearer),
+    post: (path: string, body?: object) => request(sut.http).post(path).set('Authorization', user.bearer).send(body),
+    put: (path: string, body?: object) => request(sut.http).put(path).set('Authorization', user.bearer).send(body),
+    delete: (path: string) => request(sut.http).delete(path).set('Authorization', user.bearer),
+  });
+  const q = (name: string) => (db.options.type === 'mysql' ? `\`${name}\`` : `"${name}"`);
+  const linkRow = async (id: string) =>
+    ((await db.query(`SELECT * FROM ${q('device_links')} WHERE ${q('id')} = ?`, [id])) as Record<string, unknown>[])[0];
+
+  /** An account whose first device published keys, and a second device signed in without them. */
+  async function accountWithNewDevice() {
+    const laptop = await createUser(sut, 'link', { deviceName: 'Laptop' });
+    const identity = IdentityKeyPair.generate();
+    await as(laptop).put('/keys', keyUpload(identity)).expect(200);
+    const phone = await loginAs(sut, laptop.handle, { deviceName: 'Phone' });
+    return { laptop, phone, identity };
+  }
+
+  /** The new device's step: an ephemeral key, a link, and the code it shows. */
+  async function openLink(device: TestUser) {
+    const ephemeral = await PrivateKey.generateAsync();
+    const res = await as(device)
+      .post('/devices/links', { ephemeralPublicKey: b64(ephemeral.getPublicKey().getPublicKeyBytes()) })
+      .expect(201);
+    const created = res.body as DeviceLinkCreatedDto;
+    const code = `${created.linkId}.${created.linkToken}.${b64url(ephemeral.getPublicKey().getPublicKeyBytes())}`;
+    return { ...created, ephemeral, code };
+  }
+
+  /** The existing device's step, with the web client's own sealing code. */
+  async function seal(code: string, identity: IdentityKeyPair, accountId: string) {
+    const sealed = await sealIdentity({
+      code: parseDeviceLinkCode(code),
+      identityKeyPair: identity.serialize(),
+      accountId,
+    });
+    const body = {
+      linkToken: parseDeviceLinkCode(code).linkToken,
+      ephemeralPublicKey: b64(sealed.ephemeralPublicKey),
+      ciphertext: b64(sealed.ciphertext),
+      iv: b64(sealed.iv),
+    };
+    return { body, confirmation: sealed.confirmation };
+  }
+
+  it('creates the table and its indexes', async () => {
+    const indexes: { name: string }[] =
+      db.options.type === 'mysql'
+        ? await db.query(
+            `SELECT DISTINCT index_name AS name FROM information_schema.statistics
+             WHERE table_schema = DATABASE() AND table_name = 'device_links'`,
+          )
+        : await db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'device_links'`);
+    expect(indexes.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['idx_device_links_user', 'uq_device_links_device', 'idx_device_links_expires']),
+    );
+  });
+
+  describe('the whole flow', () => {
+    it('links a second device: it receives the account identity and publishes its own prekeys', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      // The phone made its own identity first: the directory refuses it (identity conflict).
+      await as(phone)
+        .put('/keys', keyUpload(IdentityKeyPair.generate(), { registrationId: 77 }))
+        .expect(409);
+
+      const socket = await connectSocket(url, phone.session.accessToken);
+      sockets.push(socket);
+      const link = await openLink(phone);
+      expect(Date.parse(link.expiresAt) - Date.now()).toBeGreaterThan(9 * 60_000);
+
+      const shown = await as(laptop).get(`/devices/links/${link.linkId}`).expect(200);
+      expect(shown.body).toMatchObject({
+        linkId: link.linkId,
+        deviceId: phone.deviceId,
+        deviceName: 'Phone',
+        status: 'pending',
+        sealed: null,
+      });
+
+      const { body, confirmation } = await seal(link.code, identity, laptop.id);
+      const done = await as(laptop).post(`/devices/links/${link.linkId}/complete`, body).expect(200);
+      expect(done.body).toMatchObject({ status: 'completed', sealed: null });
+      expect(await socket.waitFor('device:link-completed')).toEqual([{ linkId: link.linkId }]);
+      expect((await as(laptop).get(`/devices/links/${link.linkId}`).expect(200)).body.sealed).toBeNull();
+
+      const fetched = (await as(phone).get(`/devices/links/${link.linkId}`).expect(200)).body as DeviceLinkDto;
+      expect(fetched.status).toBe('completed');
+      const opened = await openIdentity({
+        linkId: link.linkId,
+        ephemeralPrivateKey: link.ephemeral,
+        accountId: phone.id,
+        sealed: {
+          ephemeralPublicKey: fromBase64(fetched.sealed!.ephemeralPublicKey),
+          ciphertext: fromBase64(fetched.sealed!.ciphertext),
+          iv: fromBase64(fetched.sealed!.iv),
+        },
+      });
+      expect(opened.confirmation).toBe(confirmation);
+      expect(Buffer.from(opened.identityKeyPair)).toEqual(Buffer.from(identity.serialize()));
+
+      const linked = IdentityKeyPair.deserialize(Buffer.from(opened.identityKeyPair));
+      await as(phone)
+        .put('/keys', keyUpload(linked, { registrationId: 77, signedId: 5, lastResortId: 5000, ec: 2, kyber: 2 }))
+        .expect(200);
+      const bundles = await as(laptop).get(`/keys/${laptop.id}`).expect(200);
+      expect(bundles.body.identityKey).toBe(b64(identity.publicKey.serialize()));
+      expect(bundles.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([phone.deviceId]);
+
+      await as(phone).delete(`/devices/links/${link.linkId}`).expect(204);
+      expect((await as(laptop).get(`/devices/links/${link.linkId}`).expect(404)).body.code).toBe('LINK_NOT_FOUND');
+    });
+
+    it('stores no private key: only public keys, a token hash and opaque ciphertext', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      const { body } = await seal(link.code, identity, laptop.id);
+      await as(laptop).post(`/devices/links/${link.linkId}/complete`, body).expect(200);
+
+      const secrets = [
+        Buffer.from(identity.privateKey.serialize()),
+        Buffer.from(identity.serialize()),
+        Buffer.from(link.ephemeral.serialize()),
+        Buffer.from(link.linkToken),
+        Buffer.from(link.linkToken, 'base64url'),
+      ];
+      const forms = secrets.flatMap((s) => [s, Buffer.from(s.toString('base64')), Buffer.from(s.toString('hex'))]);
+      const tables: string[] = (
+        db.options.type === 'mysql'
+          ? await db.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')
+          : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+      ).map((r: { name?: string; NAME?: string; TABLE_NAME?: string }) => r.name ?? r.NAME ?? r.TABLE_NAME);
+      expect(tables).toContain('device_links');
+      let cells = 0;
+      for (const table of tables) {
+        for (const row of (await db.query(`SELECT * FROM ${q(table)}`)) as Record<string, unknown>[]) {
+          for (const [column, value] of Object.entries(row)) {
+            if (value === null || value === undefined) continue;
+            const bytes = Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+            cells++;
+            for (const secret of forms) {
+              if (bytes.includes(secret)) throw new Error(`a secret was found in ${table}.${column}`);
+            }
+          }
+        }
+      }
+      expect(cells).toBeGreaterThan(20);
+      const row = await linkRow(link.linkId);
+      expect(Buffer.from(row.ciphertext as Buffer).toString('base64')).toBe(body.ciphertext);
+    });
+  });
+
+  describe('single use and expiry', () => {
+    it('refuses a second completion and keeps the first one', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const third = await loginAs(sut, laptop.handle, { deviceName: 'Tablet' });
+      const link = await openLink(phone);
+      const first = await seal(link.code, identity, laptop.id);
+      await as(laptop).post(`/devices/links/${link.linkId}/complete`, first.body).expect(200);
+      const again = await seal(link.code, identity, laptop.id);
+      for (const device of [laptop, third]) {
+        const res = await as(device).post(`/devices/links/${link.linkId}/complete`, again.body).expect(409);
+        expect(res.body.code).toBe('LINK_ALREADY_USED');
+      }
+      const row = await linkRow(link.linkId);
+      expect(Buffer.from(row.ciphertext as Buffer).toString('base64')).toBe(first.body.ciphertext);
+      expect(row.completed_by_device_id).toBe(laptop.deviceId);
+    });
+
+    it('lets exactly one of two concurrent completions through', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const third = await loginAs(sut, laptop.handle, { deviceName: 'Tablet' });
+      const link = await openLink(phone);
+      const [a, b] = await Promise.all([seal(link.code, identity, laptop.id), seal(link.code, identity, laptop.id)]);
+      const results = await Promise.all([
+        as(laptop).post(`/devices/links/${link.linkId}/complete`, a.body),
+        as(third).post(`/devices/links/${link.linkId}/complete`, b.body),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    });
+
+    it('refuses a completion after expiry, and says so on lookup', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      // The clock of the link: moved past its expiry (the service's rules take `now`; see its spec).
+      await db.getRepository(DeviceLinkEntity).update({ id: link.linkId }, { expiresAt: new Date(Date.now() - 1000) });
+      const { body } = await seal(link.code, identity, laptop.id);
+      const res = await as(laptop).post(`/devices/links/${link.linkId}/complete`, body).expect(410);
+      expect(res.body.code).toBe('LINK_EXPIRED');
+      expect((await as(laptop).get(`/devices/links/${link.linkId}`).expect(200)).body.status).toBe('expired');
+      expect((await linkRow(link.linkId)).ciphertext).toBeNull();
+    });
+
+    it('replaces the open link of a device with its new one', async () => {
+      const { laptop, phone } = await accountWithNewDevice();
+      const first = await openLink(phone);
+      const second = await openLink(phone);
+      await as(laptop).get(`/devices/links/${first.linkId}`).expect(404);
+      await as(laptop).get(`/devices/links/${second.linkId}`).expect(200);
+    });
+
+    it('deletes the link of a revoked device', async () => {
+      const { laptop, phone } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      await as(laptop).delete(`/devices/${phone.deviceId}`).expect(204);
+      await as(laptop).get(`/devices/links/${link.linkId}`).expect(404);
+      expect(await linkRow(link.linkId)).toBeUndefined();
+    });
+  });
+
+  describe('refusals', () => {
+    it("hides another account's link and refuses to complete it", async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const mallory = await createUser(sut, 'mal');
+      const link = await openLink(phone);
+      expect((await as(mallory).get(`/devices/links/${link.linkId}`).expect(404)).body.code).toBe('LINK_NOT_FOUND');
+      const { body } = await seal(link.code, identity, laptop.id);
+      await as(mallory).post(`/devices/links/${link.linkId}/complete`, body).expect(404);
+      await as(mallory).delete(`/devices/links/${link.linkId}`).expect(404);
+      expect((await linkRow(link.linkId)).completed_at).toBeNull();
+    });
+
+    it('refuses a wrong token, the own device, and an unknown or malformed id', async () => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      const { body } = await seal(link.code, identity, laptop.id);
+      const wrong = { ...body, linkToken: randomBytes(32).toString('base64url') };
+      expect((await as(laptop).post(`/devices/links/${link.linkId}/complete`, wrong).expect(403)).body.code).toBe(
+        'LINK_TOKEN_INVALID',
+      );
+      expect((await as(phone).post(`/devices/links/${link.linkId}/complete`, body).expect(409)).body.code).toBe(
+        'LINK_OWN_DEVICE',
+      );
+      await as(laptop).post(`/devices/links/${randomUUID()}/complete`, body).expect(404);
+      await as(laptop).get(`/devices/links/${randomUUID()}`).expect(404);
+      for (const bad of ['nope', `${link.linkId}x`]) {
+        expect((await as(laptop).get(`/devices/links/${bad}`).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      }
+      expect((await linkRow(link.linkId)).completed_at).toBeNull();
+    });
+
+    it.each([
+      ['no key', {}],
+      ['a 31-byte key', { ephemeralPublicKey: b64(randomBytes(31)) }],
+      ['a 33-byte key', { ephemeralPublicKey: b64(randomBytes(33)) }],
+      ['an all-zero key', { ephemeralPublicKey: b64(Buffer.alloc(32)) }],
+      ['a number', { ephemeralPublicKey: 5 }],
+      ['an unknown field', { ephemeralPublicKey: b64(randomBytes(32)), extra: 1 }],
+    ])('refuses a link with %s and stores nothing', async (_why, body) => {
+      const user = await createUser(sut, 'badl');
+      const res = await as(user).post('/devices/links', body).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(await db.query(`SELECT * FROM ${q('device_links')} WHERE ${q('user_id')} = ?`, [user.id])).toEqual([]);
+    });
+
+    it.each([
+      ['a short token', { linkToken: 'abc' }],
+      ['an 11-byte iv', { iv: b64(randomBytes(11)) }],
+      ['a 33-byte key', { ephemeralPublicKey: b64(randomBytes(33)) }],
+      ['a 2 KiB ciphertext', { ciphertext: b64(randomBytes(2048)) }],
+      ['a non-base64 ciphertext', { ciphertext: '!'.repeat(200) }],
+      ['a missing ciphertext', { ciphertext: undefined }],
+      ['an unknown field', { extra: true }],
+    ])('refuses a completion with %s and changes nothing', async (_why, patch) => {
+      const { laptop, phone, identity } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      const { body } = await seal(link.code, identity, laptop.id);
+      const res = await as(laptop)
+        .post(`/devices/links/${link.linkId}/complete`, { ...body, ...patch })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect((await linkRow(link.linkId)).completed_at).toBeNull();
+    });
+
+    it('rate-limits link creation per device', async () => {
+      const user = await createUser(sut, 'rate');
+      const key = () => ({ ephemeralPublicKey: b64(randomBytes(32)) });
+      for (let i = 0; i < 10; i++) await as(user).post('/devices/links', key()).expect(201);
+      const res = await as(user).post('/devices/links', key()).expect(429);
+      expect(res.body).toMatchObject({ code: 'LINK_RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
+    });
+
+    it('requires an access token', async () => {
+      await request(sut.http)
+        .post('/devices/links')
+        .send({ ephemeralPublicKey: b64(randomBytes(32)) })
+        .expect(401);
+    });
+  });
+
+  it('opens only with the right ephemeral key (a key swapped in by the server does not decrypt)', async () => {
+    const { laptop, phone, identity } = await accountWithNewDevice();
+    const link = await openLink(phone);
+    const { body } = await seal(link.code, identity, laptop.id);
+    const attempt = openIdentity({
+      linkId: link.linkId,
+      ephemeralPrivateKey: await PrivateKey.generateAsync(),
+      accountId: phone.id,
+      sealed: {
+        ephemeralPublicKey: fromBase64(body.ephemeralPublicKey),
+        ciphertext: fromBase64(body.ciphertext),
+        iv: fromBase64(body.iv),
+      },
+    });
+    await expect(attempt).rejects.toThrow('could not be decrypted');
+    expect(toBase64(TsIdentityKeyPair.deserialize(identity.serialize()).publicKey.serialize())).toBe(
+      b64(identity.publicKey.serialize()),
+    );
+  });
+});

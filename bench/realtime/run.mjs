@@ -5,7 +5,7 @@
 // sharded adapter). Server-side processes we start are pinned to CPU 0 and the load client to CPU 1
 // with taskset; MariaDB and Redis are shared system services, so they are sampled but not re-pinned.
 //
-//   node bench/realtime/run.mjs [--devices 1000] [--quick] [--scenarios relay,sqlite,mariadb,mariadb-3] [--env K=V,...] [--out name]
+//   node bench/realtime/run.mjs [--devices 1000] [--quick] [--rates 1000,5000] [--sizes 256] [--no-saturate] [--scenarios relay,sqlite,mariadb,mariadb-3] [--env K=V,...] [--out name]
 //
 // Writes bench/results/realtime.json and bench/results/realtime.md.
 import { spawn, execFileSync } from 'node:child_process';
@@ -38,9 +38,11 @@ const MARIADB_URL = process.env.PAIRCHAT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0
 const REDIS_URL = process.env.PAIRCHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_MAIN = join(root, 'apps/api/dist/main.js');
 const TICKS = 100; // USER_HZ of /proc/<pid>/stat on Linux
+const list = (v) => (v ? v.split(',').map(Number) : null);
 const load = {
-  payloadSizes: [256, 4096],
-  rates: quick ? [1000, 5000] : [1000, 2500, 5000, 10000],
+  payloadSizes: list(arg('sizes')) ?? [256, 4096],
+  rates: list(arg('rates')) ?? (quick ? [1000, 5000] : [1000, 2500, 5000, 10000]),
+  saturate: !process.argv.includes('--no-saturate'),
   stepSeconds: quick ? 3 : 5,
   saturationSeconds: quick ? 3 : 5,
   saturationWindow: 2000,
@@ -333,7 +335,8 @@ function markdown(all, meta) {
     `# Realtime bench (${meta.date})`,
     '',
     `${meta.devices} devices (${meta.devices / 2} pairs, each side sending), ${meta.cpus} CPUs; servers pinned to CPU ${serverCpu}, load client to CPU ${clientCpu}. MariaDB ${meta.mariadb}.`,
-    `Node ${process.version}. Extra api env: ${JSON.stringify(meta.env)}. Throughput = messages delivered to and acked by the recipient per second; latency in ms (delivery: sender emit -> recipient receives; ack: sender emit -> durable ack).`,
+    `Node ${process.version}. Extra api env: ${JSON.stringify(meta.env)}. Throughput = messages delivered to and acked by the recipient per second; latency in ms (delivery: sender emit -> recipient receives; ack: sender emit -> durable ack). Before the phases every pair sends one unmeasured message each way (warm caches).`,
+    `Load average when the run ${meta.loadAtStart ? `started: ${meta.loadAtStart}, ended: ${meta.loadAtEnd}` : 'ran: n/a'}.`,
     '',
     '| scenario | phase | payload | target/s | delivered/s | acked/s | delivery p50 | p95 | p99 | ack p50 | ack p99 | errors | server CPU ms/msg | DB CPU ms/msg | Redis CPU ms/msg | client CPU ms/msg | vs relay |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -375,6 +378,8 @@ function markdown(all, meta) {
 }
 
 if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: build the api first (npm run bench does)`);
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadAtStart = loadAverage();
 const all = {};
 for (const name of SCENARIOS) {
   console.log(`scenario ${name} (${DEVICES} devices)`);
@@ -395,6 +400,8 @@ const meta = {
   mariadb: mariadbVersion,
   load,
   env: EXTRA_ENV,
+  loadAtStart,
+  loadAtEnd: loadAverage(),
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, `bench/results/${OUT}.json`), JSON.stringify({ meta, results: all }, null, 2));

@@ -135,6 +135,35 @@ describeE2E('client SDK', () => {
     expect(failures).toEqual(['TOKEN_EXPIRED']);
   });
 
+  it('reconnects with a fresh token when the server closes the socket at token expiry', async () => {
+    const [alice, bob] = await pairedUsers();
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await sut.app
+      .get(JwtService)
+      .signAsync({ sub: alice.id, did: alice.deviceId, jti: randomUUID(), iat: now, exp: now + 2 });
+    const tokens = [shortLived];
+    const c = client(alice, { getAccessToken: () => tokens.shift() ?? alice.session.accessToken });
+    const failures: string[] = [];
+    let connects = 0;
+    c.on('auth-failed', (code) => failures.push(code));
+    c.on('connected', () => connects++);
+    await c.connect();
+    await until(() => connects === 2, 8_000);
+    expect(failures).toEqual(['TOKEN_EXPIRED']);
+    expect(c.connected).toBe(true);
+
+    const received: string[] = [];
+    const b = client(bob, { onEnvelope: (e) => (received.push(e.messageId), open(e)) });
+    await b.connect();
+    const cmid = randomUUID();
+    await c.send({
+      clientMessageId: cmid,
+      recipientUserId: bob.id,
+      envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: seal(message(cmid, 'after refresh')) }],
+    });
+    await until(() => received.length === 1);
+  });
+
   it('reports a refused send as failed without retrying it', async () => {
     const [alice] = await pairedUsers();
     const stranger = await createUser(sut, 'stranger');

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DevicesModule } from '../devices/devices.module.js';
+import { SocketEmitterModule } from '../realtime/socket-emitter.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -20,6 +21,7 @@ import { RefreshTokenEntity } from './refresh-token.entity.js';
     }),
     UsersModule,
     DevicesModule,
+    SocketEmitterModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, LocalStrategy, JwtStrategy, LoginRateLimiter, LoginRateLimitGuard, RegisterRateLimitGuard],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import type { Repository } from 'typeorm';
+import type { SocketEmitter } from '../realtime/socket-emitter.js';
 import { fakeRepositories, InMemoryRepository } from '../../test/fakes/in-memory-repository.js';
 import { AppConfig } from '../config/app-config.js';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -40,6 +41,7 @@ describe(AuthService.name, () => {
       jwt,
       config,
       new MetricsService(),
+      { disconnectDevice: () => undefined } as unknown as SocketEmitter,
     );
     sut.onModuleInit();
   });

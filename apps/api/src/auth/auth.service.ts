@@ -20,6 +20,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { AccessTokenClaims, AuthContext } from './auth-context.js';
@@ -56,6 +57,7 @@ export class AuthService implements OnModuleInit {
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     metrics: MetricsService,
+    private readonly emitter: SocketEmitter,
   ) {
     this.registrations = metrics.counter('pairchat_auth_registrations_total', 'Accounts created');
     this.logins = metrics.counter('pairchat_auth_logins_total', 'Login attempts by result', ['result'] as const);
@@ -156,9 +158,13 @@ export class AuthService implements OnModuleInit {
     return this.session(user, device, next.token);
   }
 
-  /** Ends the device's session: its refresh tokens are revoked; the device stays registered. */
+  /**
+   * Ends the device's session: its refresh tokens are revoked and its sockets closed (on every node);
+   * the device stays registered.
+   */
   async logout(auth: AuthContext): Promise<void> {
     await this.revokeDeviceTokens(auth.deviceId);
+    this.endSockets(auth.deviceId);
   }
 
   async me(auth: AuthContext): Promise<MeDto> {
@@ -200,8 +206,14 @@ export class AuthService implements OnModuleInit {
     return { token, entity };
   }
 
+  /** Closes the device's sockets: its session ended, so it must not keep receiving. */
+  private endSockets(deviceId: string): void {
+    this.emitter.disconnectDevice(deviceId, { code: 'UNAUTHORIZED', message: 'the session ended; log in again' });
+  }
+
   private async reused(token: RefreshTokenEntity) {
     await this.tokens.update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    this.endSockets(token.deviceId);
     this.reuses.inc();
     return authError(
       AuthErrorCode.RefreshTokenReused,

@@ -32,6 +32,8 @@ export interface MessagingConfig {
   expirySweepMs: number;
   flushIntervalMs: number;
   flushMaxRows: number;
+  /** Ciphertext bytes per group-commit batch (keeps one INSERT under MySQL's max_allowed_packet). */
+  flushMaxBytes: number;
   policyCacheMs: number;
 }
 
@@ -99,6 +101,7 @@ export class AppConfig {
       expirySweepMs: env.MESSAGE_EXPIRY_SWEEP_SECONDS * 1000,
       flushIntervalMs: env.MESSAGE_FLUSH_INTERVAL_MS,
       flushMaxRows: env.MESSAGE_FLUSH_MAX_ROWS,
+      flushMaxBytes: env.MESSAGE_FLUSH_MAX_BYTES,
       policyCacheMs: env.MESSAGE_POLICY_CACHE_MS,
     };
     this.webDistDir = resolve(env.WEB_DIST_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)));

@@ -51,6 +51,7 @@ export const envFields = z.object({
   MESSAGE_EXPIRY_SWEEP_SECONDS: int(1, 86_400).default(600),
   MESSAGE_FLUSH_INTERVAL_MS: int(0, 1_000).default(2),
   MESSAGE_FLUSH_MAX_ROWS: int(1, 10_000).default(1_000),
+  MESSAGE_FLUSH_MAX_BYTES: int(65_536, 268_435_456).default(4_194_304),
   MESSAGE_POLICY_CACHE_MS: int(0, 60_000).default(1_000),
 });
 

@@ -36,6 +36,32 @@ describe(GroupCommitter.name, () => {
     ]);
   });
 
+  it('caps a batch at maxBytes and still writes an item larger than the cap on its own', async () => {
+    const batches: number[][] = [];
+    const sut = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push(items);
+        await tick(1);
+        return items;
+      },
+      { intervalMs: 20, maxRows: 100, maxBytes: 1_000 },
+    );
+    const sizes = [400, 400, 400, 5_000, 100];
+    await Promise.all(sizes.map((bytes, i) => sut.submit(i, 1, bytes)));
+    expect(batches).toEqual([[0, 1], [2], [3], [4]]);
+  });
+
+  it('keeps order across many batches of a long queue', async () => {
+    const seen: number[] = [];
+    const sut = new GroupCommitter<number, number>(async (items) => (seen.push(...items), items), {
+      intervalMs: 0,
+      maxRows: 7,
+    });
+    const n = 5_000;
+    await Promise.all(Array.from({ length: n }, (_, i) => sut.submit(i)));
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   it('rejects only the items the writer answered with an error', async () => {
     const sut = new GroupCommitter<number, number>(
       async (items) => items.map((i) => (i === 2 ? new Error('dup') : i)),

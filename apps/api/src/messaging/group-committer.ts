@@ -10,6 +10,11 @@ export interface GroupCommitOptions {
   /** A batch is written at once when it reaches this many rows. */
   maxRows: number;
   /**
+   * A batch never carries more than this many bytes (a single larger item goes alone), so one
+   * multi-row statement stays under the database's packet limit. Default: no byte cap.
+   */
+  maxBytes?: number;
+  /**
    * Batches written at once (default 1). More than one lets a database with a connection pool
    * overlap one batch's commit (fsync) with the next batch's statements.
    */
@@ -22,13 +27,17 @@ export type BatchWriter<T, R> = (items: T[]) => Promise<(R | Error)[]>;
 interface Pending<T, R> {
   item: T;
   rows: number;
+  bytes: number;
   resolve: (result: R) => void;
   reject: (error: Error) => void;
 }
 
 export class GroupCommitter<T, R> {
+  /** Pending items from `head` on; taken by index, since `shift()` is O(n) on a long queue. */
   private queue: Pending<T, R>[] = [];
+  private head = 0;
   private queuedRows = 0;
+  private queuedBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly writing = new Set<Promise<void>>();
   private closed = false;
@@ -41,14 +50,16 @@ export class GroupCommitter<T, R> {
   /**
    * Queues an item; resolves with its result after its batch committed.
    * @param rows - how many rows the item writes (counts towards maxRows)
+   * @param bytes - how many bytes the item writes (counts towards maxBytes)
    */
-  submit(item: T, rows = 1): Promise<R> {
+  submit(item: T, rows = 1, bytes = 0): Promise<R> {
     if (this.closed) return Promise.reject(new Error('group committer is closed'));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, rows, resolve, reject });
+      this.queue.push({ item, rows, bytes, resolve, reject });
       this.queuedRows += rows;
+      this.queuedBytes += bytes;
       if (this.writing.size >= this.concurrency) return; // a running write picks this batch up when it ends
-      if (this.queuedRows >= this.options.maxRows) this.flushSoon(0);
+      if (this.full()) this.flushSoon(0);
       else this.flushSoon(this.options.intervalMs);
     });
   }
@@ -57,7 +68,7 @@ export class GroupCommitter<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    while (this.writing.size > 0 || this.queue.length > 0) {
+    while (this.writing.size > 0 || this.pending > 0) {
       if (this.writing.size > 0) await Promise.all(this.writing);
       else this.startWrite();
     }
@@ -76,19 +87,41 @@ export class GroupCommitter<T, R> {
     return this.options.concurrency ?? 1;
   }
 
+  private get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Enough is queued for a full batch. */
+  private full(): boolean {
+    return this.queuedRows >= this.options.maxRows || this.queuedBytes >= (this.options.maxBytes ?? Infinity);
+  }
+
   private startWrite(): void {
-    if (this.writing.size >= this.concurrency || this.queue.length === 0) return;
+    if (this.writing.size >= this.concurrency || this.pending === 0) return;
+    const maxBytes = this.options.maxBytes ?? Infinity;
     const batch: Pending<T, R>[] = [];
     let rows = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows <= this.options.maxRows)) {
-      const next = this.queue.shift()!;
+    let bytes = 0;
+    while (this.head < this.queue.length) {
+      const next = this.queue[this.head]!;
+      if (batch.length > 0 && (rows + next.rows > this.options.maxRows || bytes + next.bytes > maxBytes)) break;
+      this.head++;
       rows += next.rows;
+      bytes += next.bytes;
       batch.push(next);
     }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     this.queuedRows -= rows;
+    this.queuedBytes -= bytes;
     const writing: Promise<void> = this.writeBatch(batch).finally(() => {
       this.writing.delete(writing);
-      if (this.queue.length > 0) {
+      if (this.pending > 0) {
         // Under load the next batch is already waiting: write it now rather than after the interval.
         clearTimeout(this.timer);
         this.timer = undefined;
@@ -97,7 +130,7 @@ export class GroupCommitter<T, R> {
     });
     this.writing.add(writing);
     // Under load, start the next batch beside this one when a write slot is free.
-    if (this.queue.length > 0 && this.queuedRows >= this.options.maxRows) this.startWrite();
+    if (this.pending > 0 && this.full()) this.startWrite();
   }
 
   private async writeBatch(batch: Pending<T, R>[]): Promise<void> {

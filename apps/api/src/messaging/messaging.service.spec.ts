@@ -68,6 +68,7 @@ function setup(canCommunicate = true) {
       expirySweepMs: 1000,
       flushIntervalMs: 1,
       flushMaxRows: 100,
+      flushMaxBytes: 1_000_000,
       policyCacheMs: 0,
     },
   } as unknown as AppConfig;
@@ -80,13 +81,14 @@ function setup(canCommunicate = true) {
   const sut = new MessagingService(
     store.repo as never,
     store.repo as never,
-    { canCommunicate: async () => canCommunicate } as unknown as PairingService,
+    { canCommunicate: async () => canCommunicate, onChange: () => undefined } as unknown as PairingService,
     devices as unknown as DevicesService,
     { devicesWithKeys: async (ids: string[]) => new Set(ids) } as unknown as KeysService,
     emitter as unknown as SocketEmitter,
     { consume: async () => undefined } as unknown as SendRateLimiter,
     config,
     new MetricsService(),
+    null,
   );
   return { sut, store, emitter };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
   base64DecodedLength,
@@ -20,11 +20,13 @@ import { DevicesService } from '../devices/devices.service.js';
 import { KeysService } from '../keys/keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
+import { REDIS, type RedisClient } from '../redis/redis.module.js';
 import { deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
 import { EnvelopeEntity } from './envelope.entity.js';
 import { GroupCommitter } from './group-committer.js';
 import { MessageEntity } from './message.entity.js';
 import { messagingError, MessagingErrorCode } from './messaging.errors.js';
+import { PolicyInvalidation } from './policy-invalidation.js';
 import { SendPolicy } from './send-policy.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 
@@ -82,6 +84,13 @@ interface DeliveredRow {
 const WRITE_CONCURRENCY = 4;
 /** A batch that lost a deadlock or a lock wait is retried this many times before its items fail. */
 const DEADLOCK_RETRIES = 3;
+/** Bytes a send row costs in its batch's INSERT besides the ciphertext (ids, columns, SQL). */
+const SEND_ROW_OVERHEAD_BYTES = 400;
+/**
+ * A revocation hook runs inside the revoking transaction, so a lookup between the hook and the commit
+ * could still read the device as active: its cache entries are dropped again this long after.
+ */
+const REVOKE_SETTLE_MS = 1_000;
 
 /** Runs a write again when MySQL chose it as a deadlock victim (1213) or its lock wait timed out (1205). */
 async function retryDeadlocks<T>(write: () => Promise<T>): Promise<T> {
@@ -119,6 +128,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   /** MySQL `auto_increment_increment` (1 unless the server is set up for multi-primary replication). */
   private idStep = 1;
   private readonly policy: SendPolicy;
+  private readonly invalidation: PolicyInvalidation;
   private readonly logger = new Logger('MessagingService');
   private readonly sent;
   private readonly refused;
@@ -134,14 +144,23 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     private readonly rateLimiter: SendRateLimiter,
     private readonly config: AppConfig,
     metrics: MetricsService,
+    @Inject(REDIS) redis: RedisClient,
   ) {
-    const { flushIntervalMs: intervalMs, flushMaxRows: maxRows } = config.messaging;
+    const { flushIntervalMs: intervalMs, flushMaxRows: maxRows, flushMaxBytes: maxBytes } = config.messaging;
     this.singleConnection = config.database.type === 'sqlite';
-    this.policy = new SendPolicy(pairing, devices, keys, config.messaging.policyCacheMs);
+    const policy = new SendPolicy(pairing, devices, keys, config.messaging.policyCacheMs);
+    this.policy = policy;
+    this.invalidation = new PolicyInvalidation(redis, `${config.redisKeyPrefix}send-policy`, (change) =>
+      change.kind === 'pair' ? policy.forgetPair(...change.userIds) : policy.forgetDevices(change.userId),
+    );
+    pairing.onChange((userId, otherUserId) =>
+      this.invalidation.publish({ kind: 'pair', userIds: [userId, otherUserId] }),
+    );
     const concurrency = this.singleConnection ? 1 : WRITE_CONCURRENCY;
     this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), {
       intervalMs,
       maxRows,
+      maxBytes,
       concurrency,
     });
     this.acks = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeAcks(jobs)), {
@@ -165,9 +184,14 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       }[];
       this.idStep = Number(row?.step ?? 1);
     }
+    await this.invalidation.start();
     this.devices.onRevoke(async (manager, device) => {
       await manager.delete(EnvelopeEntity, { deviceId: device.id });
-      this.policy.forgetDevices(device.userId);
+      this.invalidation.publish({ kind: 'devices', userId: device.userId });
+      setTimeout(
+        () => this.invalidation.publish({ kind: 'devices', userId: device.userId }),
+        REVOKE_SETTLE_MS,
+      ).unref();
       this.emitter.disconnectDevice(device.id);
     });
     const sweep = this.config.messaging.expirySweepMs;
@@ -183,7 +207,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.expiryTimer);
-    await Promise.all([this.sends.close(), this.acks.close()]);
+    await Promise.all([this.sends.close(), this.acks.close(), this.invalidation.stop()]);
   }
 
   /** Called after each ack commit with the messages that became `delivered` in it. */
@@ -363,7 +387,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     }));
     let stored: EnvelopeEntity[];
     try {
-      stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1);
+      const bytes = envelopes.reduce((sum, e) => sum + e.ciphertext.length + SEND_ROW_OVERHEAD_BYTES, 0);
+      stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1, bytes);
     } catch (error) {
       if (!(error instanceof DuplicateSend)) throw error;
       const existing = await this.existingAck(auth.deviceId, request.clientMessageId);
@@ -380,8 +405,10 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
         ciphertext: ciphertextOf.get(row.deviceId)!,
       });
     }
-    if (request.kind === 'message') {
-      this.emitter.send('message:status', userRoom(auth.userId), {
+    // The sending device has the ack; `sent` goes to the sender's other devices, if there are any.
+    const otherOwnDevice = [...ownerOf].some(([id, owner]) => owner === auth.userId && id !== auth.deviceId);
+    if (request.kind === 'message' && otherOwnDevice) {
+      this.emitter.sendExcept('message:status', userRoom(auth.userId), deviceRoom(auth.deviceId), {
         messageId: message.id,
         clientMessageId: request.clientMessageId,
         recipientUserId: request.recipientUserId,
@@ -466,7 +493,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
    * mean the same on MySQL/MariaDB and SQLite.
    */
   private insertSends(jobs: SendJob[]): Promise<EnvelopeEntity[][]> {
-    return this.transaction(async (manager) => {
+    // Inserts only: the isolation level changes nothing for them, so the default saves a round trip.
+    return this.messages.manager.transaction(async (manager) => {
       const messages = jobs.map((j) => j.message);
       await manager.query(
         `INSERT INTO \`messages\` (\`id\`, \`sender_user_id\`, \`sender_device_id\`, \`client_message_id\`, \`recipient_user_id\`, \`kind\`, \`created_at\`, \`delivered_at\`) VALUES ${rowsOf(messages.length, 8)}`,

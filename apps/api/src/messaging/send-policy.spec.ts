@@ -38,6 +38,15 @@ describe(SendPolicy.name, () => {
     expect(list).toHaveBeenCalledTimes(2);
   });
 
+  it('forgets a pair at once when told, in either direction', async () => {
+    const { sut, canCommunicate } = setup(60_000);
+    await sut.canCommunicate('a', 'b');
+    canCommunicate.mockResolvedValueOnce(false);
+    sut.forgetPair('b', 'a');
+    expect(await sut.canCommunicate('a', 'b')).toBe(false);
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+
   it('does not remember a failed lookup', async () => {
     const { sut, canCommunicate } = setup(60_000);
     canCommunicate.mockRejectedValueOnce(new Error('db down'));

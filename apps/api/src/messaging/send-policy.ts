@@ -20,9 +20,9 @@ interface Entry<T> {
 /**
  * The two questions every send asks (may these users talk? which devices does this user have?),
  * answered from a short-lived cache so a busy conversation does not cost four queries per message.
- * Concurrent misses for one key share one query. A revocation on this node drops the user's entry
- * at once; anything else (a block, an unpair, a new device, a revocation on another node) is seen
- * within `ttlMs`. With `ttlMs` 0 every call asks the owning service.
+ * Concurrent misses for one key share one query. Pairing changes (pair, unpair, block, unblock) and
+ * revocations drop their entries at once, on every node (see PolicyInvalidation); only a new device
+ * or a device's first key upload is seen within `ttlMs`. With `ttlMs` 0 every call asks the owning service.
  */
 export class SendPolicy {
   private readonly pairs = new Map<string, Entry<boolean>>();
@@ -37,8 +37,7 @@ export class SendPolicy {
   ) {}
 
   canCommunicate(userId: string, otherUserId: string): Promise<boolean> {
-    const key = userId < otherUserId ? `${userId}:${otherUserId}` : `${otherUserId}:${userId}`;
-    return this.cached(this.pairs, key, () => this.pairing.canCommunicate(userId, otherUserId));
+    return this.cached(this.pairs, pairKey(userId, otherUserId), () => this.pairing.canCommunicate(userId, otherUserId));
   }
 
   activeDevices(userId: string): Promise<ActiveDevice[]> {
@@ -54,6 +53,11 @@ export class SendPolicy {
     this.devices.delete(userId);
   }
 
+  /** Drops the pair check of two users (called when they pair, unpair, block or unblock). */
+  forgetPair(userId: string, otherUserId: string): void {
+    this.pairs.delete(pairKey(userId, otherUserId));
+  }
+
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     if (this.ttlMs === 0) return load();
     const now = this.now();
@@ -67,3 +71,5 @@ export class SendPolicy {
     return value;
   }
 }
+
+const pairKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);

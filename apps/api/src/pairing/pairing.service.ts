@@ -29,14 +29,28 @@ export function orderedPair(a: string, b: string): { userLow: string; userHigh: 
  * Pair requests, pairs and blocks. Blocking is silent: nothing the blocked user can observe changes
  * (their requests to the blocker are kept, silenced, and never shown to the blocker).
  */
+/** Told after whether two users may communicate may have changed (pair made or removed, block set or lifted). */
+export type PairingChangeListener = (userId: string, otherUserId: string) => void;
+
 @Injectable()
 export class PairingService {
+  private readonly changeListeners: PairingChangeListener[] = [];
+
   constructor(
     @InjectRepository(PairRequestEntity) private readonly requests: Repository<PairRequestEntity>,
     @InjectRepository(PairEntity) private readonly pairs: Repository<PairEntity>,
     @InjectRepository(BlockEntity) private readonly blocks: Repository<BlockEntity>,
     private readonly users: UsersService,
   ) {}
+
+  /** Registers a listener for {@link canCommunicate} changes (caches of it drop the pair at once). */
+  onChange(listener: PairingChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(userId: string, otherUserId: string): void {
+    for (const listener of this.changeListeners) listener(userId, otherUserId);
+  }
 
   /**
    * The one rule other modules ask: may these two exchange messages or fetch each other's keys?
@@ -128,6 +142,7 @@ export class PairingService {
     ]);
     if (!pair) throw pairingError(PairingErrorCode.PairNotFound, 'no such pair');
     await this.pairs.delete({ id: pair.id });
+    this.changed(pair.userLow, pair.userHigh);
   }
 
   /**
@@ -146,12 +161,14 @@ export class PairingService {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
+    this.changed(userId, blockedId);
     await this.requests.update({ fromUserId: blockedId, toUserId: userId }, { silenced: true });
   }
 
   /** Lifts a block (idempotent). Requests silenced by it stay hidden. */
   async unblockUser(userId: string, blockedId: string): Promise<void> {
     await this.blocks.delete({ blockerId: userId, blockedId });
+    this.changed(userId, blockedId);
   }
 
   async listBlocks(userId: string): Promise<UserDto[]> {
@@ -196,6 +213,7 @@ export class PairingService {
       await manager.insert(PairEntity, created);
       return created;
     });
+    this.changed(pair.userLow, pair.userHigh);
     const otherId = this.otherMember(pair, userId);
     const [users, blocked] = await Promise.all([
       this.users.findDtosByIds([otherId]),

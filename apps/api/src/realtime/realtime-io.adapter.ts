@@ -28,8 +28,9 @@ export class RealtimeIoAdapter extends IoAdapter {
   /** Connects the Redis pub/sub clients (no-op without REDIS_URL). */
   async connect(): Promise<void> {
     if (!this.config.redisUrl) return;
-    this.pub = new Redis(this.config.redisUrl, { lazyConnect: true });
-    this.sub = this.pub.duplicate();
+    // Auto-pipelining: the publishes of one event-loop turn (a send batch's pushes) go out in one write.
+    this.pub = new Redis(this.config.redisUrl, { lazyConnect: true, enableAutoPipelining: true });
+    this.sub = this.pub.duplicate({ enableAutoPipelining: false });
     await Promise.all([this.pub.connect(), this.sub.connect()]);
   }
 

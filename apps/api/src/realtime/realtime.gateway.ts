@@ -25,6 +25,9 @@ type PairchatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<
 
 interface SocketData {
   auth: AuthContext;
+  /** Access token expiry (epoch ms). */
+  expiresAt: number;
+  expiryTimer?: ReturnType<typeof setTimeout>;
   /** Envelope ids sent by the drain and not acked yet. */
   awaiting: Set<string>;
   wake?: () => void;
@@ -81,8 +84,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     server.use((socket, next) => {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       verifyAccessToken(this.jwt, this.devices, auth.success ? auth.data.token : undefined).then(
-        (context) => {
-          (socket as PairchatSocket).data.auth = context;
+        ({ auth, expiresAt }) => {
+          Object.assign((socket as PairchatSocket).data, { auth, expiresAt });
           next();
         },
         (error: Error) => next(error),
@@ -93,6 +96,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   handleConnection(socket: PairchatSocket): void {
     const { auth } = socket.data;
     socket.data.awaiting = new Set();
+    socket.data.expiryTimer = setTimeout(() => this.expire(socket), Math.max(0, socket.data.expiresAt - Date.now()));
     void socket.join([userRoom(auth.userId), deviceControlRoom(auth.deviceId)]);
     for (const event of Object.keys(this.handlers) as ClientEventName[]) this.listen(socket, event);
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -106,6 +110,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   handleDisconnect(socket: PairchatSocket): void {
     const auth = socket.data.auth;
     if (!auth) return;
+    clearTimeout(socket.data.expiryTimer);
     socket.data.wake?.();
     void this.presenceChanged(auth.userId, this.presence.disconnected(auth.userId, socket.id));
   }
@@ -127,6 +132,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         (error: unknown) => this.fail(socket, this.toSocketError(error, event), ack),
       );
     });
+  }
+
+  /**
+   * A socket lives no longer than its access token: at expiry it is told TOKEN_EXPIRED and closed;
+   * the client reconnects with a fresh token (the handshake checks the device again).
+   */
+  private expire(socket: PairchatSocket): void {
+    if (!socket.connected) return;
+    socket.emit('error', { code: 'TOKEN_EXPIRED', message: 'the access token expired; reconnect with a fresh one' });
+    socket.disconnect(true);
   }
 
   /** Answers a refused event: the `error` event, and the ack when the client asked for one. */

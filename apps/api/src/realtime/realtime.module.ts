@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config.js';
@@ -13,7 +14,12 @@ import { SocketEmitterModule } from './socket-emitter.module.js';
     // Verifies access tokens exactly as the HTTP JWT strategy does (same secret, HS256 only).
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, verifyOptions: { algorithms: ['HS256'] } }),
+      // A KeyObject: given a string, jsonwebtoken first tries (and fails) to parse it as a public key
+      // on every verify, which was most of a handshake's CPU.
+      useFactory: (config: AppConfig) => ({
+        secret: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as string,
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
     }),
     DevicesModule,
     PairingModule,

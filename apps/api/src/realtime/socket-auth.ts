@@ -13,6 +13,13 @@ export class HandshakeError extends Error {
   }
 }
 
+/** An accepted handshake: who connected, and until when their token is good. */
+export interface SocketSession {
+  auth: AuthContext;
+  /** Expiry of the access token, epoch ms: the socket is closed then (TOKEN_EXPIRED). */
+  expiresAt: number;
+}
+
 /**
  * The socket's twin of the HTTP JWT strategy (auth/jwt.strategy.ts): the same secret, algorithm and
  * expiry check, then the same question to DevicesService, so a revoked device cannot connect.
@@ -22,7 +29,7 @@ export async function verifyAccessToken(
   jwt: JwtService,
   devices: DevicesService,
   token: unknown,
-): Promise<AuthContext> {
+): Promise<SocketSession> {
   if (typeof token !== 'string' || token.length === 0) throw new HandshakeError('TOKEN_MISSING');
   let claims: Partial<AccessTokenClaims>;
   try {
@@ -30,7 +37,9 @@ export async function verifyAccessToken(
   } catch (error) {
     throw new HandshakeError((error as Error).name === 'TokenExpiredError' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
   }
-  if (typeof claims.sub !== 'string' || typeof claims.did !== 'string') throw new HandshakeError('TOKEN_INVALID');
+  // Our tokens always carry exp; one without it would keep a socket open for ever.
+  if (typeof claims.sub !== 'string' || typeof claims.did !== 'string' || typeof claims.exp !== 'number')
+    throw new HandshakeError('TOKEN_INVALID');
   if (!(await devices.authenticate(claims.sub, claims.did))) throw new HandshakeError('DEVICE_REVOKED');
-  return { userId: claims.sub, deviceId: claims.did };
+  return { auth: { userId: claims.sub, deviceId: claims.did }, expiresAt: claims.exp * 1000 };
 }

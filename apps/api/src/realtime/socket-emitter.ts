@@ -4,6 +4,7 @@ import type {
   ServerEventName,
   ServerEventPayload,
   ServerToClientEvents,
+  SocketError,
 } from '@pairchat/messaging';
 import type { Server } from 'socket.io';
 
@@ -38,14 +39,30 @@ export class SocketEmitter {
     (this.server.to(room).emit as (event: E, payload: ServerEventPayload<E>) => boolean)(event, payload);
   }
 
+  /** Like {@link send}, but skips the sockets that are also in `except` (e.g. the device that caused the event). */
+  sendExcept<E extends ServerEventName>(
+    event: E,
+    room: string,
+    except: string,
+    payload: ServerEventPayload<E>,
+  ): void {
+    if (!this.server) return;
+    (this.server.to(room).except(except).emit as (event: E, payload: ServerEventPayload<E>) => boolean)(event, payload);
+  }
+
   /** Like {@link send}, but dropped for sockets that cannot take it right now (typing frames). */
   sendVolatile<E extends ServerEventName>(event: E, room: string | string[], payload: ServerEventPayload<E>): void {
     if (!this.server) return;
     (this.server.volatile.to(room).emit as (event: E, payload: ServerEventPayload<E>) => boolean)(event, payload);
   }
 
-  /** Closes every socket of a device, on every node (a revoked device). */
-  disconnectDevice(deviceId: string): void {
-    this.server?.in(deviceControlRoom(deviceId)).disconnectSockets(true);
+  /**
+   * Closes every socket of a device, on every node (a revoked device, a logged-out session), after
+   * telling them why when `error` is given.
+   */
+  disconnectDevice(deviceId: string, error?: SocketError): void {
+    if (!this.server) return;
+    if (error) this.server.to(deviceControlRoom(deviceId)).emit('error', error);
+    this.server.in(deviceControlRoom(deviceId)).disconnectSockets(true);
   }
 }

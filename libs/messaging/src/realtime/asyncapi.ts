@@ -24,7 +24,7 @@ export const EVENT_SUMMARIES: Partial<
     'A server-made queue entry: `gap` (N envelopes expired unread) or `expired` (messages you sent expired undelivered). Ack it like an envelope.',
   'queue:empty': 'Everything queued for this device so far was sent.',
   'message:status':
-    'A message you (any of your devices) sent moved forward: `sent` (stored) or `delivered` (first recipient device acked).',
+    'A message you (any of your devices) sent moved forward: `sent` (stored; to your other devices, the sending one has the ack) or `delivered` (first recipient device acked; to all of them).',
   'typing:new': 'An encrypted typing frame from a paired user; drop it when older than 10 s.',
   'presence:update': 'A paired user came online or went offline.',
   'keys:replenish':

@@ -19,6 +19,8 @@ export const REALTIME_ERROR_CODES = [
   'RATE_LIMITED',
   /** The socket's device was revoked or its session ended; reconnect with a new token. */
   'UNAUTHORIZED',
+  /** The access token of this socket expired; the server closes it: reconnect with a fresh token. */
+  'TOKEN_EXPIRED',
   'INTERNAL_ERROR',
 ] as const;
 

@@ -136,7 +136,10 @@ export type QueueEmpty = z.infer<typeof queueEmptySchema>;
 export const SERVER_STATUSES = ['sent', 'delivered'] as const;
 export type ServerStatus = (typeof SERVER_STATUSES)[number];
 
-/** `message:status`: pushed to every device of the sender when a message's status moves forward. */
+/**
+ * `message:status`: pushed to the sender's devices when a message's status moves forward (`sent` to
+ * the other devices only: the sending device has the `message:send` ack).
+ */
 export const messageStatusSchema = z.strictObject({
   messageId: uuid,
   clientMessageId: clientMessageIdSchema,

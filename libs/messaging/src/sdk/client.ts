@@ -75,7 +75,10 @@ export interface SendFailure {
 export interface PairchatClientEvents {
   connected: () => void;
   disconnected: (reason: string) => void;
-  /** The handshake was refused. `TOKEN_EXPIRED` retries (getAccessToken should refresh); others stop. */
+  /**
+   * The handshake was refused, or the server closed the socket because its token expired
+   * (`TOKEN_EXPIRED`). `TOKEN_EXPIRED` reconnects at once (getAccessToken should refresh); others stop.
+   */
   'auth-failed': (code: HandshakeErrorCode | 'UNKNOWN') => void;
   status: (change: StatusChange) => void;
   sent: (clientMessageId: string, ack: MessageSendAck) => void;
@@ -247,7 +250,15 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
       this.emit('typing', frame);
     });
     socket.on('presence:update', (presence) => this.emit('presence', presence));
-    socket.on('error', (error) => this.emit('error', error));
+    socket.on('error', (error) => {
+      // The server closes a socket whose token expired: the disconnect that follows reconnects
+      // right away, and the next handshake asks getAccessToken for a fresh token.
+      if (error?.code === 'TOKEN_EXPIRED') {
+        this.reconnectAttempt = 0;
+        this.emit('auth-failed', 'TOKEN_EXPIRED');
+      }
+      this.emit('error', error);
+    });
     return socket;
   }
 

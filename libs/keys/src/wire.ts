@@ -72,6 +72,21 @@ export const preKeyBundleResponseSchema = z.strictObject({
   devices: z.array(deviceBundleSchema),
 });
 
+/**
+ * `GET /keys/:userId/devices`: the devices of a user that have keys, with their protocol numbers,
+ * so a recipient can name the protocol address of an envelope's sender. Claims nothing.
+ */
+export const deviceAddressListSchema = z.strictObject({
+  devices: z.array(
+    z.strictObject({
+      deviceId: z.uuid(),
+      protocolDeviceId: z.number().int().min(1).max(127),
+      registrationId: z.number().int().min(1).max(MAX_REGISTRATION_ID),
+    }),
+  ),
+});
+export type DeviceAddressList = z.infer<typeof deviceAddressListSchema>;
+
 export type DeviceBundleWire = z.infer<typeof deviceBundleSchema>;
 export type PreKeyBundleResponse = z.infer<typeof preKeyBundleResponseSchema>;
 

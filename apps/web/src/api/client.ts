@@ -75,6 +75,9 @@ export class ApiClient {
   block = (body: BlockCreateDto) => this.send<void>('POST', '/blocks', { body });
   unblock = (userId: string) => this.send<void>('DELETE', `/blocks/${id(userId)}`);
 
+  /** A user's devices with keys (protocol device and registration ids); claims no prekeys. */
+  listKeyDevices = (userId: string) => this.send<unknown>('GET', `/keys/${id(userId)}/devices`);
+
   /** One request; on a 401 it refreshes once (or reuses a token refreshed meanwhile) and retries. */
   async send<T>(method: Method, path: string, { body, auth = true }: SendOptions = {}): Promise<T> {
     const tokens = auth ? this.#tokens : null;

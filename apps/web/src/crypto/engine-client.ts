@@ -6,6 +6,7 @@ import { type CiphertextMessage, type PreKeyBundle, ProtocolError, type Protocol
 import type { KeysUploadRequest, PreKeyCounts } from '@pairchat/keys';
 import {
   type AddressDto,
+  type DecryptedMessage,
   type EngineArgs,
   type EngineOperation,
   type EngineRequest,
@@ -128,6 +129,12 @@ export class EngineClient {
   }
   decrypt(message: CiphertextMessage, address: AddressDto): Promise<Uint8Array> {
     return this.call('decrypt', [message, address]);
+  }
+  decryptMessage(message: CiphertextMessage, address: AddressDto): Promise<DecryptedMessage> {
+    return this.call('decryptMessage', [message, address]);
+  }
+  deleteSession(address: AddressDto): Promise<void> {
+    return this.call('deleteSession', [address]);
   }
   safetyNumber(userId: string): Promise<SafetyNumberView> {
     return this.call('safetyNumber', [userId]);

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  equalBytes,
   FINGERPRINT_ITERATIONS,
   IdentityKeyPair,
   isProtocolError,
@@ -153,6 +154,7 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
         indexedDB: options.indexedDB,
         crypto: options.crypto,
         now: options.now,
+        trustOnReceive: true,
       });
       userId = id;
       const device = await stores.localDevice();
@@ -200,6 +202,15 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
       ),
     decrypt: async (_progress, message, from) =>
       engine.decrypt(message, address(from), await localAddress(), opened().protocol),
+    decryptMessage: async (_progress, message, from) => {
+      const s = opened();
+      const sender = address(from);
+      const before = await s.protocol.identity.getIdentity(sender);
+      const plaintext = await engine.decrypt(message, sender, await localAddress(), s.protocol);
+      const after = await s.protocol.identity.getIdentity(sender);
+      return { plaintext, identityChanged: before !== null && after !== null && !equalBytes(before, after) };
+    },
+    deleteSession: (_progress, to) => opened().deleteSession(address(to)),
     safetyNumber: (_progress, contactId) => safetyNumber(contactId),
     compareScanned: async (_progress, contactId, scanned) =>
       engine.fingerprints.compareScannable((await safetyNumber(contactId)).scannable, scanned),

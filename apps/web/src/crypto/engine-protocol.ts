@@ -48,6 +48,13 @@ export interface IdentityChangeDto {
   accepted: boolean;
 }
 
+/** Result of {@link EngineOperations.decryptMessage}. */
+export interface DecryptedMessage {
+  plaintext: Uint8Array;
+  /** True when this message saved a new identity key for the sender over a different one. */
+  identityChanged: boolean;
+}
+
 /** Every operation the worker offers: name -> (arguments) => result. */
 export interface EngineOperations {
   /** Opens (or creates) this device's encrypted store. Must come first. */
@@ -69,6 +76,13 @@ export interface EngineOperations {
   hasSession(address: AddressDto): boolean;
   encrypt(plaintext: Uint8Array, address: AddressDto): CiphertextMessage;
   decrypt(message: CiphertextMessage, address: AddressDto): Uint8Array;
+  /**
+   * Decrypts like {@link decrypt} and says whether the sender's identity key replaced the one we
+   * held (a PreKey message from a reinstalled device): the chat shows an identity-change row then.
+   */
+  decryptMessage(message: CiphertextMessage, address: AddressDto): DecryptedMessage;
+  /** Deletes the session with `address` (session reset after an undecryptable message, removed device). */
+  deleteSession(address: AddressDto): void;
   /** Safety number with contact `userId` from the identity key stored for it. */
   safetyNumber(userId: string): SafetyNumberView;
   /** Compares the QR bytes scanned from the contact's screen with ours. */
@@ -99,6 +113,8 @@ export const ENGINE_OPERATIONS = [
   'hasSession',
   'encrypt',
   'decrypt',
+  'decryptMessage',
+  'deleteSession',
   'safetyNumber',
   'compareScanned',
   'setVerified',

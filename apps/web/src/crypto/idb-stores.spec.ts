@@ -245,7 +245,7 @@ describe(DeviceStores.name, () => {
     expect(await sut.isVerified(alice.name)).toBe(true);
 
     clock = 2_000;
-    expect(await sut.protocol.identity.isTrustedIdentity(alice, key(2), Direction.Receiving)).toBe(false);
+    expect(await sut.protocol.identity.isTrustedIdentity(alice, key(2), Direction.Sending)).toBe(false);
     const [notice] = await sut.identityChanges();
     expect(notice).toMatchObject({ address: alice.toString(), name: alice.name, seenAt: 2_000, accepted: false });
     expect(notice!.previousKey).toEqual(key(1));
@@ -262,6 +262,32 @@ describe(DeviceStores.name, () => {
 
     await sut.dismissIdentityChange(alice.toString());
     expect(await sut.identityChanges()).toEqual([]);
+    sut.close();
+  });
+
+  it('trusts a new identity on receive without recording anything until the message decrypts', async () => {
+    const sut = await DeviceStores.open({ name: freshName(), now: () => 5_000, trustOnReceive: true });
+    await sut.protocol.identity.saveIdentity(alice, key(1));
+    await sut.setVerified(alice.name, true);
+    // An unauthenticated PreKey message must not leave a notice behind (its decrypt may still fail).
+    expect(await sut.protocol.identity.isTrustedIdentity(alice, key(2), Direction.Receiving)).toBe(true);
+    expect(await sut.identityChanges()).toEqual([]);
+    expect(await sut.isVerified(alice.name)).toBe(true);
+    // The engine saves the key only after a successful decrypt: that records the change, accepted.
+    await sut.protocol.identity.saveIdentity(alice, key(2));
+    const [notice] = await sut.identityChanges();
+    expect(notice).toMatchObject({ address: alice.toString(), accepted: true, seenAt: 5_000 });
+    expect(await sut.isVerified(alice.name)).toBe(false);
+    sut.close();
+  });
+
+  it('deletes one session and leaves the others', async () => {
+    const sut = await freshStores();
+    await sut.protocol.session.storeSession(alice, new Uint8Array([1]));
+    await sut.protocol.session.storeSession(aliceTablet, new Uint8Array([2]));
+    await sut.deleteSession(alice);
+    expect(await sut.protocol.session.loadSession(alice)).toBeNull();
+    expect(await sut.protocol.session.loadSession(aliceTablet)).toEqual(new Uint8Array([2]));
     sut.close();
   });
 

@@ -73,6 +73,11 @@ interface IdentityChangeRecord {
 export interface DeviceStoresOptions extends VaultOptions {
   /** Clock in ms for identity-change notices; defaults to Date.now. */
   now?: () => number;
+  /**
+   * Trust a changed identity key when receiving (Signal's client policy: the message decrypts and
+   * the change is shown). Default false: the strict store contract of `@pairchat/crypto`.
+   */
+  trustOnReceive?: boolean;
 }
 
 /**
@@ -90,6 +95,7 @@ export class DeviceStores {
   private constructor(
     private readonly vault: Vault,
     now: () => number,
+    private readonly trustOnReceive = false,
   ) {
     this.now = now;
     this.protocol = {
@@ -115,8 +121,8 @@ export class DeviceStores {
   }
 
   /** Opens the device's database (creating it and its wrapping key on first use). */
-  static async open({ now = Date.now, ...options }: DeviceStoresOptions): Promise<DeviceStores> {
-    return new DeviceStores(await Vault.open(options), now);
+  static async open({ now = Date.now, trustOnReceive, ...options }: DeviceStoresOptions): Promise<DeviceStores> {
+    return new DeviceStores(await Vault.open(options), now, trustOnReceive);
   }
 
   /** The IndexedDB database name. */
@@ -229,6 +235,11 @@ export class DeviceStores {
     await this.vault.put('verification', name, key);
   }
 
+  /** Deletes the session with `address` (its next message needs a new bundle or PreKey message). */
+  async deleteSession(address: ProtocolAddress): Promise<void> {
+    await this.vault.delete('session', address.toString());
+  }
+
   /** Closes the database connection. */
   close(): void {
     this.vault.close();
@@ -287,11 +298,15 @@ export class DeviceStores {
         await recordChange(address, stored, identityKey, true);
         return IdentityChange.ReplacedExisting;
       },
-      isTrustedIdentity: async (address, identityKey, _direction: Direction) => {
+      isTrustedIdentity: async (address, identityKey, direction: Direction) => {
         const stored = await vault.get('identity', address.toString());
         if (!stored || equalBytes(stored, identityKey)) return true;
-        // Trust on first use: a different key is refused and kept for the warning. The verified
-        // mark stays until the new key is actually accepted (saveIdentity clears it then).
+        // Receiving: nothing is recorded, because the message is not authenticated yet. With
+        // `trustOnReceive` (the app, as Signal does) the new key is trusted for decryption; only a
+        // successful decrypt saves it (saveIdentity), which records the change and clears verification.
+        if (direction === Direction.Receiving) return this.trustOnReceive;
+        // Sending, trust on first use: a different key is refused and kept for the warning. The
+        // verified mark stays until the new key is actually accepted (saveIdentity clears it then).
         await recordChange(address, stored, identityKey, false);
         return false;
       },

@@ -33,11 +33,16 @@ export const VAULT_STORES = [
   'kyberLastResort',
   'kyberUsed',
   'senderKey',
+  // Chat history of this device (chat/history-store.ts): rows, their id/message-id index, and
+  // chat state (conversation meta, device cache, sends waiting for encryption, the SDK outbox).
+  'history',
+  'historyIndex',
+  'chat',
 ] as const;
 export type VaultStore = (typeof VAULT_STORES)[number];
 
-/** Schema version of vault databases. */
-export const VAULT_DB_VERSION = 1;
+/** Schema version of vault databases. 2 added the chat stores (`history`, `historyIndex`, `chat`). */
+export const VAULT_DB_VERSION = 2;
 /** Holds the wrapping key; the only object store that is not encrypted. */
 const KEYRING = 'keyring';
 const WRAPPING_KEY = 'aes-gcm-256';
@@ -249,6 +254,25 @@ export class Vault {
   /** The record keys of `store` (optionally within `range`), in key order. */
   async keys(store: VaultStore, range?: IDBKeyRange): Promise<VaultKey[]> {
     return (await request(this.db.transaction(store).objectStore(store).getAllKeys(range))) as VaultKey[];
+  }
+
+  /**
+   * Up to `limit` record keys of `store` within `range`, from the highest key down (newest first
+   * for keys that sort by time). Reads keys only, so paging does not decrypt what it skips.
+   */
+  async lastKeys(store: VaultStore, range: IDBKeyRange, limit: number): Promise<VaultKey[]> {
+    const keys: VaultKey[] = [];
+    const req = this.db.transaction(store).objectStore(store).openKeyCursor(range, 'prev');
+    await new Promise<void>((resolve, reject) => {
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor || keys.length >= limit) return resolve();
+        keys.push(cursor.key as VaultKey);
+        cursor.continue();
+      };
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB cursor failed'));
+    });
+    return keys;
   }
 
   /** Closes the connection. */

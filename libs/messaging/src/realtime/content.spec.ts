@@ -14,6 +14,8 @@ describe(encodeContent.name, () => {
       destinationUserId: MESSAGE_ID,
       message: { v: 1, t: 'message', id: 'c-2', text: 'x', sentAt: 4 },
     },
+    { v: 1, t: 'resend', messageIds: [MESSAGE_ID], sentAt: 5 },
+    { v: 1, t: 'message', id: 'c-3', text: 'again', sentAt: 6, resendOf: MESSAGE_ID },
   ])('round-trips %j', (content) => {
     const encoded = encodeContent(content);
     expect(encoded.length % CONTENT_PADDING_BLOCK).toBe(0);
@@ -24,6 +26,11 @@ describe(encodeContent.name, () => {
     const a = encodeContent({ v: 1, t: 'message', id: 'c', text: 'a', sentAt: 0 });
     const b = encodeContent({ v: 1, t: 'message', id: 'c', text: 'a'.repeat(60), sentAt: 0 });
     expect(a.length).toBe(b.length);
+  });
+
+  it('rejects a resend request without ids or with a non-uuid id', () => {
+    expect(() => encodeContent({ v: 1, t: 'resend', messageIds: [], sentAt: 0 })).toThrow(TypeError);
+    expect(() => encodeContent({ v: 1, t: 'resend', messageIds: ['c-1'], sentAt: 0 })).toThrow(TypeError);
   });
 
   it('rejects content that does not match the schema', () => {

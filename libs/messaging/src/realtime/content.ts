@@ -32,6 +32,11 @@ export const messageContentSchema = z.strictObject({
   text: z.string().min(1).max(MAX_TEXT_LENGTH),
   /** Sender's clock, ms since the epoch (display only; ordering uses the server timestamp). */
   sentAt: millis,
+  /**
+   * Set on a resend (answer to a {@link resendContentSchema} request): the server message id of
+   * the copy the recipient could not decrypt, so it replaces that placeholder in place.
+   */
+  resendOf: z.uuid().optional(),
 });
 
 /** A `read` or `delivered` receipt for messages (server message ids) of one sender. */
@@ -51,6 +56,18 @@ export const typingContentSchema = z.strictObject({
 });
 
 /**
+ * Asks the sender to send these messages (server message ids) again: this device could not decrypt
+ * them, reset the session and sends this on a fresh one. The sender re-encrypts them from its
+ * history, keeping their `id`s, so recipients that did get them show them once.
+ */
+export const resendContentSchema = z.strictObject({
+  v: z.literal(CONTENT_VERSION),
+  t: z.literal('resend'),
+  messageIds: z.array(z.uuid()).min(1).max(MAX_RECEIPT_MESSAGE_IDS),
+  sentAt: millis,
+});
+
+/**
  * Sync transcript: the copy of a message the sender's own other devices receive, naming the
  * conversation it was sent in.
  */
@@ -66,12 +83,14 @@ export const contentSchema = z.discriminatedUnion('t', [
   receiptContentSchema,
   typingContentSchema,
   syncContentSchema,
+  resendContentSchema,
 ]);
 
 export type MessageContent = z.infer<typeof messageContentSchema>;
 export type ReceiptContent = z.infer<typeof receiptContentSchema>;
 export type TypingContent = z.infer<typeof typingContentSchema>;
 export type SyncContent = z.infer<typeof syncContentSchema>;
+export type ResendContent = z.infer<typeof resendContentSchema>;
 export type Content = z.infer<typeof contentSchema>;
 
 export type ContentErrorCode = 'MALFORMED_PADDING' | 'MALFORMED_CONTENT' | 'UNSUPPORTED_VERSION';

@@ -1,0 +1,264 @@
+// @vitest-environment node
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { ChatService } from './chat-service.js';
+import { FakeRelay, relayDevice } from './testing/fake-relay.js';
+import type { ChatItem } from './types.js';
+
+const ALICE = '9d0652a3-dcc3-4d11-975f-74d61598733f';
+const BOB = '796abedb-ca4e-4f18-8803-1fde5b921f9f';
+
+type Device = Awaited<ReturnType<typeof relayDevice>>;
+
+async function rows(device: Device, conversationId: string): Promise<ChatItem[]> {
+  return (await device.history.page(conversationId, 100)).records.map((r) => r.item);
+}
+
+const until = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 8_000, interval: 10 });
+
+async function pair(relay = new FakeRelay()) {
+  const alice = await relayDevice(relay, ALICE, 1, { contacts: [BOB] });
+  const bob = await relayDevice(relay, BOB, 1, { contacts: [ALICE] });
+  alice.transport.connect();
+  bob.transport.connect();
+  return { relay, alice, bob };
+}
+
+describe(ChatService.name, () => {
+  it('sends a text from one device to another: pending at once, then sent, then delivered', async () => {
+    const { alice, bob } = await pair();
+    const events: string[] = [];
+    alice.service.on('items', (_c, items) => events.push(...items.map((i) => i.status ?? '')));
+
+    const item = await alice.service.send(BOB, 'hello bob');
+    expect(item).toMatchObject({ kind: 'text', direction: 'out', status: 'pending', text: 'hello bob' });
+    expect(events[0]).toBe('pending');
+
+    await until(async () => {
+      const [received] = await rows(bob, ALICE);
+      expect(received).toMatchObject({ id: item.id, direction: 'in', text: 'hello bob', read: false });
+    });
+    await until(async () => {
+      const [sent] = await rows(alice, BOB);
+      expect(sent).toMatchObject({ status: 'delivered' });
+      expect(sent!.messageId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sent!.serverAt).toEqual(expect.any(Number));
+      expect(events).toEqual(expect.arrayContaining(['pending', 'sent', 'delivered']));
+    });
+    expect((await bob.history.meta(ALICE)).unread).toBe(1);
+
+    // And back: the reply reuses the session bob built from alice's PreKey message (no bundle claim).
+    await bob.service.send(ALICE, 'hi alice');
+    await until(async () => expect((await rows(alice, BOB)).map((r) => r.text)).toEqual(['hello bob', 'hi alice']));
+  }, 30_000);
+
+  it('claims bundles only for devices without a session', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'one');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const claimsAfterFirst = relay.claims.filter((u) => u === BOB).length;
+    await alice.service.send(BOB, 'two');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(2));
+    expect(relay.claims.filter((u) => u === BOB)).toHaveLength(claimsAfterFirst);
+    expect(claimsAfterFirst).toBe(1);
+  }, 30_000);
+
+  it("sends a sync copy to the sender's other device, which shows it as an outgoing sent row", async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    const tablet = await relayDevice(relay, ALICE, 2);
+    tablet.transport.connect();
+
+    const item = await alice.service.send(BOB, 'from the phone');
+    await until(async () => {
+      const [copy] = await rows(tablet, BOB);
+      expect(copy).toMatchObject({ id: item.id, direction: 'out', text: 'from the phone' });
+      expect(['sent', 'delivered']).toContain(copy!.status);
+    });
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    // The first send met DEVICES_MISMATCH (alice did not know her tablet yet) and was re-encrypted.
+    expect(relay.log.filter((p) => p.clientMessageId === item.id)).toHaveLength(1);
+  }, 30_000);
+
+  it('re-encrypts under the same client message id when the recipient added a device (DEVICES_MISMATCH)', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+
+    const laptop = await relayDevice(relay, BOB, 2);
+    laptop.transport.connect();
+    const item = await alice.service.send(BOB, 'after');
+    await until(async () => expect((await rows(laptop, ALICE)).map((r) => r.text)).toEqual(['after']));
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(['before', 'after']));
+    const accepted = relay.log.filter((p) => p.clientMessageId === item.id);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.envelopes).toHaveLength(2);
+
+    // A removed device is dropped (extra) and its session forgotten.
+    relay.remove(laptop.deviceId);
+    const third = await alice.service.send(BOB, 'laptop gone');
+    await until(async () => expect((await rows(alice, BOB)).find((r) => r.id === third.id)?.status).not.toBe('pending'));
+    expect(relay.log.find((p) => p.clientMessageId === third.id)!.envelopes).toHaveLength(1);
+  }, 40_000);
+
+  it('queues offline: a message with sessions waits in the outbox, one needing bundles waits as a pending row', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'first');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+
+    alice.transport.disconnect();
+    const offline = await alice.service.send(BOB, 'while offline');
+    await until(() => expect(alice.transport.pending().map((p) => p.clientMessageId)).toEqual([offline.id]));
+    expect((await rows(alice, BOB)).at(-1)).toMatchObject({ status: 'pending' });
+
+    // A contact never written to needs a bundle: with the directory down the row stays pending.
+    const carol = await relayDevice(relay, '11111111-2222-4333-8444-555555555555', 1);
+    carol.transport.connect();
+    const directory = relay.directoryFor(alice.deviceId);
+    const claim = vi.spyOn(directory, 'claimPreKeyBundles').mockRejectedValue(new TypeError('Failed to fetch'));
+    const service = new ChatService({
+      self: { userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 },
+      crypto: alice.engine,
+      directory,
+      history: alice.history,
+      now: () => relay.clock,
+      retryDelayMs: 20,
+    });
+    alice.service.stop();
+    service.attach(alice.transport);
+    alice.transport.onEnvelope = (e) => service.handleEnvelope(e);
+    await service.start();
+    const waiting = await service.send(carol.userId, 'needs a bundle');
+    await until(() => expect(claim).toHaveBeenCalled());
+    expect((await alice.history.get(carol.userId, waiting.id))!.item.status).toBe('pending');
+
+    claim.mockRestore();
+    alice.transport.connect();
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(['first', 'while offline']));
+    await until(async () => expect((await rows(carol, ALICE)).map((r) => r.text)).toEqual(['needs a bundle']));
+    service.stop();
+  }, 40_000);
+
+  it('keeps pending sends across a restart of the service (reload)', async () => {
+    const { alice, bob } = await pair();
+    await alice.service.send(BOB, 'hello');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    alice.transport.disconnect();
+    alice.service.stop();
+    const restarted = alice.build();
+    await restarted.start();
+    const item = await restarted.send(BOB, 'after reload');
+    restarted.stop();
+    const again = alice.build();
+    await again.start();
+    alice.transport.connect();
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.id)).toContain(item.id));
+  }, 30_000);
+
+  it('shows a redelivered envelope once (lost ack)', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'only once');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    expect(relay.log).toHaveLength(1);
+    // The same message again, as after a lost ack with the transport's memory of handled ids gone.
+    const [row] = await rows(bob, ALICE);
+    const again = await bob.service.handleEnvelope({
+      id: '999',
+      messageId: row!.messageId!,
+      kind: 'message',
+      senderUserId: ALICE,
+      senderDeviceId: alice.deviceId,
+      recipientUserId: BOB,
+      type: 2,
+      ciphertext: 'AAAA',
+      serverTimestamp: new Date().toISOString(),
+    });
+    expect(again).toBeUndefined();
+    expect(await rows(bob, ALICE)).toHaveLength(1);
+  }, 30_000);
+
+  it('stores an undecryptable placeholder, resets the session, and replaces it once the sender resends', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'establish');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('delivered'));
+
+    // Bob loses his session with alice (e.g. restored from an old backup): the next message fails.
+    await bob.engine.deleteSession({ name: ALICE, deviceId: 1 });
+    const lost = await alice.service.send(BOB, 'this one is lost at first');
+    await until(async () => {
+      const texts = (await rows(bob, ALICE)).map((r) => [r.kind, r.text]);
+      expect(texts).toEqual([
+        ['text', 'establish'],
+        ['text', 'this one is lost at first'],
+      ]);
+    });
+    const replaced = (await rows(bob, ALICE))[1]!;
+    expect(replaced).toMatchObject({ id: lost.id, direction: 'in' });
+    // Same server id as the original, so bob's receipts name what alice holds.
+    const original = (await rows(alice, BOB))[1]!;
+    expect(replaced.messageId).toBe(original.messageId);
+    expect(await bob.history.get(ALICE, `undecryptable-${original.messageId}`)).toBeNull();
+    expect(relay.claims.filter((u) => u === ALICE).length).toBeGreaterThanOrEqual(1); // fresh session for the request
+    await until(async () => expect((await rows(alice, BOB))[1]!.status).toBe('delivered'));
+    expect(await rows(alice, BOB)).toHaveLength(2);
+  }, 40_000);
+
+  it('sends read receipts on markRead and moves the sender to read, never back', async () => {
+    const { alice, bob } = await pair();
+    await alice.service.send(BOB, 'a');
+    await alice.service.send(BOB, 'b');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(2));
+    await until(async () => expect((await rows(alice, BOB)).map((r) => r.status)).toEqual(['delivered', 'delivered']));
+    expect((await bob.history.meta(ALICE)).unread).toBe(2);
+
+    await bob.service.markRead(ALICE);
+    expect((await bob.history.meta(ALICE)).unread).toBe(0);
+    expect((await rows(bob, ALICE)).every((r) => r.read)).toBe(true);
+    await until(async () => expect((await rows(alice, BOB)).map((r) => r.status)).toEqual(['read', 'read']));
+
+    // A late delivered status does not move a read message back.
+    const [first] = await rows(alice, BOB);
+    alice.transport.emitEvent('status', { clientMessageId: first!.id, messageId: first!.messageId!, status: 'delivered' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await rows(alice, BOB))[0]!.status).toBe('read');
+  }, 30_000);
+
+  it('shows typing while frames arrive and clears it after the timeout', async () => {
+    const { alice, bob } = await pair();
+    await alice.service.send(BOB, 'hi');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const typing: boolean[] = [];
+    bob.service.on('typing', (_c, on) => typing.push(on));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await alice.service.setTyping(BOB, true);
+      await alice.service.setTyping(BOB, true); // throttled: one frame
+      await vi.waitFor(() => expect(typing).toEqual([true]), { interval: 5 });
+      vi.advanceTimersByTime(6_001);
+      expect(typing).toEqual([true, false]);
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 30_000);
+
+  it('marks outgoing messages failed when the server reports them expired, and adds a gap row', async () => {
+    const { alice, bob } = await pair();
+    bob.transport.disconnect();
+    await alice.service.send(BOB, 'will expire');
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('sent'));
+    const [sent] = await rows(alice, BOB);
+    alice.transport.emitEvent('notice', {
+      id: '77',
+      kind: 'expired',
+      recipientUserId: BOB,
+      messageIds: [sent!.messageId!],
+      serverTimestamp: new Date().toISOString(),
+    });
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('failed'));
+    alice.transport.emitEvent('notice', { id: '78', kind: 'gap', count: 3, serverTimestamp: new Date().toISOString() });
+    await until(async () => expect((await rows(alice, BOB)).find((r) => r.kind === 'gap')).toMatchObject({ count: 3 }));
+  }, 30_000);
+});

@@ -1,0 +1,840 @@
+/**
+ * The chat's messaging pipeline between the store and the server: sessions, encryption, sends with
+ * their re-encryption on DEVICES_MISMATCH, incoming envelopes (decrypt, store, ack), receipts,
+ * typing, resend requests after undecryptable messages, presence. No DOM and no Vue: the Pinia
+ * store (stores/chat.ts) drives it, tests run two of them against each other.
+ *
+ * Durability: a send is first a row (`pending`) and a pending-send record in this device's
+ * encrypted history; it becomes ciphertexts only when every session exists, and leaves the record
+ * only when the server acked it. So a reload, a missing bundle while offline or a device-list
+ * change never loses it.
+ * @module
+ */
+import {
+  type CiphertextMessage,
+  fromBase64,
+  isProtocolError,
+  type PreKeyBundle,
+  toBase64,
+} from '@pairchat/crypto';
+import { bundleFromWire, type PreKeyBundleResponse } from '@pairchat/keys';
+import {
+  type Content,
+  ContentError,
+  decodeContent,
+  type DeviceMismatchDetails,
+  encodeContent,
+  type Envelope,
+  type MessageContent,
+  type MessageSendAck,
+  type MessageSendPayload,
+  type OutgoingEnvelope,
+  type PairchatClientEvents,
+  type Presence,
+  type QueueNotice,
+  type SendFailure,
+  type StatusChange,
+  TypedEmitter,
+  type TypingNew,
+  type TypingSendPayload,
+  MAX_RECEIPT_MESSAGE_IDS,
+  type MessageStatus,
+} from '@pairchat/messaging';
+import type { AddressDto, DecryptedMessage } from '../crypto/engine-protocol.js';
+import { type ConversationMeta, type HistoryStore, nextStatus } from './history-store.js';
+import type { ChatItem, ConnectionState, ConversationId } from './types.js';
+
+/** The crypto worker operations the pipeline uses (`EngineClient` fits). */
+export interface ChatCrypto {
+  hasSession(address: AddressDto): Promise<boolean>;
+  processPreKeyBundle(bundle: PreKeyBundle, address: AddressDto): Promise<void>;
+  encrypt(plaintext: Uint8Array, address: AddressDto): Promise<CiphertextMessage>;
+  decryptMessage(message: CiphertextMessage, address: AddressDto): Promise<DecryptedMessage>;
+  deleteSession(address: AddressDto): Promise<void>;
+  acceptIdentityChanges(userId: string): Promise<number>;
+}
+
+/** One device of an account as protocol addresses need it. */
+export interface DeviceAddress {
+  /** The api's device id (envelopes are addressed to it). */
+  deviceId: string;
+  /** Its number in protocol addresses (1..127). */
+  protocolDeviceId: number;
+  registrationId: number;
+}
+
+/** The key-directory calls the pipeline uses. */
+export interface ChatDirectory {
+  /** `GET /keys/:userId`: claims one bundle per device (consumes one-time prekeys). */
+  claimPreKeyBundles(userId: string): Promise<PreKeyBundleResponse>;
+  /** `GET /keys/:userId/devices`: the devices with keys, consuming nothing. */
+  listDeviceAddresses(userId: string): Promise<DeviceAddress[]>;
+}
+
+/** What the pipeline needs of the realtime client (`PairchatClient` fits). */
+export interface ChatTransport {
+  readonly connected: boolean;
+  pending(): MessageSendPayload[];
+  send(payload: MessageSendPayload): Promise<boolean>;
+  sendTyping(payload: TypingSendPayload): Promise<boolean>;
+  getPresence(userIds: string[]): Promise<Presence[]>;
+  on<E extends keyof PairchatClientEvents>(event: E, listener: PairchatClientEvents[E]): () => void;
+}
+
+/** Who this device is. */
+export interface ChatSelf {
+  userId: string;
+  /** The api's device id. */
+  deviceId: string;
+  protocolDeviceId: number;
+}
+
+export interface ChatServiceOptions {
+  self: ChatSelf;
+  crypto: ChatCrypto;
+  directory: ChatDirectory;
+  history: HistoryStore;
+  now?: () => number;
+  /** Client message ids (1-64 of [A-Za-z0-9_-]); random by default. */
+  newId?: () => string;
+  /** The contacts presence is asked for on connect. */
+  contacts?: () => string[];
+  /** How long a typing indicator stays without a new frame. */
+  typingTimeoutMs?: number;
+  /** Delay before a send that could not be encrypted (bundle fetch failed) is tried again. */
+  retryDelayMs?: number;
+}
+
+/** A send the server has not acked yet, as stored (plaintext content: in the encrypted vault only). */
+interface PendingSend {
+  clientMessageId: string;
+  recipientUserId: string;
+  /** `message`: the row `rowId` in conversation `recipientUserId`; peers get `content`, own devices a sync copy. */
+  kind: 'message' | 'control';
+  content: Content;
+  /** The history row this send carries (messages and resends). */
+  rowId?: string;
+  /** DEVICES_MISMATCH rounds so far; bounded so a confused server cannot loop us. */
+  mismatches: number;
+}
+
+export interface ChatServiceEvents {
+  /** Rows changed or were added (`removed`: ids replaced in place). */
+  items: (conversationId: ConversationId, items: ChatItem[], removed: string[]) => void;
+  meta: (meta: ConversationMeta) => void;
+  typing: (conversationId: ConversationId, typing: boolean) => void;
+  presence: (presence: Presence) => void;
+  /** The contact's identity changed (`true`: sends wait until the user accepts it). */
+  identity: (conversationId: ConversationId, changed: boolean) => void;
+  connection: (state: ConnectionState) => void;
+  /** Something failed that the user cannot act on (logged by the store, never with content). */
+  problem: (error: Error) => void;
+}
+
+/** The contact's identity key changed: sending waits until the user accepts it. */
+export class IdentityChangedError extends Error {
+  override readonly name = 'IdentityChangedError';
+  constructor(readonly userId: string) {
+    super('the contact identity key changed');
+  }
+}
+
+/** Most DEVICES_MISMATCH rounds for one send before it is marked failed. */
+export const MAX_MISMATCH_ROUNDS = 5;
+/** Typing `started` frames are re-sent at most this often while the user keeps typing. */
+export const TYPING_RESEND_MS = 3_000;
+/** How long a typing indicator lasts without a frame (Signal uses 15 s; frames come every 3 s). */
+export const TYPING_TIMEOUT_MS = 6_000;
+/** Delivered receipts are batched this long, so a queue drain answers with one receipt per sender. */
+const RECEIPT_BATCH_MS = 50;
+
+const PENDING = 'send:';
+const DEVICES = 'devices:';
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const chunk = <T>(list: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+
+/** The pipeline of one signed-in device. Create, {@link attach} a transport, then {@link start}. */
+export class ChatService extends TypedEmitter<ChatServiceEvents> {
+  private readonly self: ChatSelf;
+  private readonly crypto: ChatCrypto;
+  private readonly directory: ChatDirectory;
+  private readonly history: HistoryStore;
+  private readonly now: () => number;
+  private readonly newId: () => string;
+  private readonly options: ChatServiceOptions;
+  private transport: ChatTransport | null = null;
+  private readonly detach: (() => void)[] = [];
+  private readonly devices = new Map<string, DeviceAddress[]>();
+  private readonly busy = new Set<string>();
+  private readonly identityBlocked = new Set<string>();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  private readonly receiptBatches = new Map<string, { ids: Set<string>; timer: ReturnType<typeof setTimeout> }>();
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly typingSent = new Map<string, number>();
+  private stopped = false;
+
+  constructor(options: ChatServiceOptions) {
+    super();
+    this.options = options;
+    this.self = options.self;
+    this.crypto = options.crypto;
+    this.directory = options.directory;
+    this.history = options.history;
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? randomId;
+  }
+
+  /** Subscribes to the transport's events. Its `onEnvelope` must call {@link handleEnvelope}. */
+  attach(transport: ChatTransport): void {
+    this.transport = transport;
+    this.detach.push(
+      transport.on('connected', () => {
+        this.emit('connection', 'online');
+        void this.flush();
+        void this.refreshPresence();
+      }),
+      transport.on('disconnected', () => this.emit('connection', 'offline')),
+      transport.on('sent', (id, ack) => void this.onSent(id, ack).catch((e) => this.problem(e))),
+      transport.on('status', (change) => void this.onStatus(change).catch((e) => this.problem(e))),
+      transport.on('send-failed', (failure) => void this.onSendFailed(failure).catch((e) => this.problem(e))),
+      transport.on('notice', (notice) => void this.onNotice(notice).catch((e) => this.problem(e))),
+      transport.on('typing', (frame) => void this.onTyping(frame).catch(() => undefined)),
+      transport.on('presence', (presence) => this.emit('presence', presence)),
+    );
+  }
+
+  /** Loads the device cache and sends what a previous run left pending. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    for (const userId of await this.history.stateKeys(DEVICES)) {
+      const list = await this.history.getState<DeviceAddress[]>(`${DEVICES}${userId}`);
+      if (list) this.devices.set(userId, list);
+    }
+    this.emit('connection', this.transport?.connected ? 'online' : 'connecting');
+    await this.flush();
+  }
+
+  /** Stops timers and unsubscribes; stored state stays. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    for (const off of this.detach.splice(0)) off();
+    for (const { timer } of this.receiptBatches.values()) clearTimeout(timer);
+    this.receiptBatches.clear();
+    for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    this.typingTimers.clear();
+    this.transport = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outgoing
+
+  /**
+   * Sends a text: stores the `pending` row at once (returned), then encrypts and queues it.
+   * @throws TypeError for an empty or too long text (nothing is stored)
+   */
+  async send(conversationId: ConversationId, text: string): Promise<ChatItem> {
+    const id = this.newId();
+    const sentAt = this.now();
+    const content: MessageContent = { v: 1, t: 'message', id, text, sentAt };
+    encodeContent(content); // validates before anything is stored
+    const item: ChatItem = {
+      id,
+      conversationId,
+      kind: 'text',
+      direction: 'out',
+      text,
+      sentAt,
+      serverAt: null,
+      status: 'pending',
+      read: false,
+      messageId: null,
+    };
+    await this.history.insert(item, { local: true });
+    await this.queue({ clientMessageId: id, recipientUserId: conversationId, kind: 'message', content, rowId: id, mismatches: 0 });
+    this.changed(conversationId, [item]);
+    return item;
+  }
+
+  /** Sends a failed message again under the same client message id (the server stored nothing). */
+  async retry(conversationId: ConversationId, id: string): Promise<void> {
+    const record = await this.history.get(conversationId, id);
+    if (!record?.local || record.item.status !== 'failed' || record.item.text === null) return;
+    const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending' }));
+    const content: MessageContent = { v: 1, t: 'message', id, text: record.item.text, sentAt: record.item.sentAt };
+    await this.queue({ clientMessageId: id, recipientUserId: conversationId, kind: 'message', content, rowId: id, mismatches: 0 });
+    if (item) this.changed(conversationId, [item]);
+  }
+
+  /** Marks every unread incoming row read and sends read receipts (one per 500 messages). */
+  async markRead(conversationId: ConversationId): Promise<void> {
+    const rows = await this.history.unreadRows(conversationId);
+    if (rows.length === 0) return;
+    const updated: ChatItem[] = [];
+    for (const row of rows) {
+      const next = await this.history.update(conversationId, row.id, (i) => (i.read ? null : { ...i, read: true }));
+      if (next) updated.push(next);
+    }
+    this.changed(conversationId, updated);
+    const ids = updated.map((i) => i.messageId).filter((m): m is string => m !== null);
+    for (const messageIds of chunk(ids, MAX_RECEIPT_MESSAGE_IDS)) {
+      await this.queueControl(conversationId, { v: 1, t: 'receipt', type: 'read', messageIds, sentAt: this.now() });
+    }
+  }
+
+  /**
+   * Tells the contact this user is (not) typing. `started` goes out at most every
+   * {@link TYPING_RESEND_MS} while active, `stopped` once. Only to devices with a session; dropped offline.
+   */
+  async setTyping(conversationId: ConversationId, active: boolean): Promise<void> {
+    const last = this.typingSent.get(conversationId);
+    if (active && last !== undefined && this.now() - last < TYPING_RESEND_MS) return;
+    if (!active && last === undefined) return;
+    if (active) this.typingSent.set(conversationId, this.now());
+    else this.typingSent.delete(conversationId);
+    const transport = this.transport;
+    if (!transport?.connected) return;
+    const plaintext = encodeContent({ v: 1, t: 'typing', action: active ? 'started' : 'stopped', sentAt: this.now() });
+    const envelopes: OutgoingEnvelope[] = [];
+    for (const device of this.devices.get(conversationId) ?? []) {
+      const address = { name: conversationId, deviceId: device.protocolDeviceId };
+      if (!(await this.crypto.hasSession(address))) continue;
+      envelopes.push(this.envelope(device, await this.crypto.encrypt(plaintext, address)));
+    }
+    if (envelopes.length > 0) await transport.sendTyping({ recipientUserId: conversationId, envelopes });
+  }
+
+  /** The user accepted the contact's new identity: save it and send what waited. */
+  async acceptIdentity(conversationId: ConversationId): Promise<void> {
+    await this.crypto.acceptIdentityChanges(conversationId);
+    this.identityBlocked.delete(conversationId);
+    this.emit('identity', conversationId, false);
+    await this.flush();
+  }
+
+  private async queue(send: PendingSend): Promise<void> {
+    await this.history.setState(`${PENDING}${send.clientMessageId}`, send);
+    void this.flush();
+  }
+
+  private queueControl(recipientUserId: string, content: Content): Promise<void> {
+    return this.queue({ clientMessageId: this.newId(), recipientUserId, kind: 'control', content, mismatches: 0 });
+  }
+
+  /** Encrypts and hands to the transport every stored send it does not hold yet. One run at a time. */
+  flush(): Promise<void> {
+    this.flushAgain = true;
+    this.flushing ??= this.runFlush();
+    return this.flushing;
+  }
+
+  private async runFlush(): Promise<void> {
+    try {
+      // The check and the reset below run in one turn after each pass, so no wake-up is lost.
+      while (this.flushAgain && !this.stopped) {
+        this.flushAgain = false;
+        await this.flushOnce();
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    const transport = this.transport;
+    if (!transport || this.stopped) return;
+    const queued = new Set(transport.pending().map((p) => p.clientMessageId));
+    let retryLater = false;
+    for (const key of await this.history.stateKeys(PENDING)) {
+      if (queued.has(key) || this.busy.has(key)) continue;
+      const send = await this.history.getState<PendingSend>(`${PENDING}${key}`);
+      if (!send || this.identityBlocked.has(send.recipientUserId)) continue;
+      this.busy.add(key);
+      try {
+        const payload = await this.encryptSend(send);
+        await transport.send(payload);
+      } catch (error) {
+        if (error instanceof IdentityChangedError) {
+          this.identityBlocked.add(error.userId);
+          this.emit('identity', error.userId, true);
+        } else if (this.isFinal(error)) {
+          await this.fail(send);
+        } else {
+          retryLater = true; // offline or the directory is unreachable: the row stays pending
+        }
+      } finally {
+        this.busy.delete(key);
+      }
+    }
+    if (retryLater && !this.stopped) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.flush(), this.options.retryDelayMs ?? 10_000);
+    }
+  }
+
+  /** A 404 from the directory: the contact is gone (unpaired, blocked, no keys). */
+  private isFinal(error: unknown): boolean {
+    return (error as { status?: number } | null)?.status === 404;
+  }
+
+  private async fail(send: PendingSend): Promise<void> {
+    await this.history.deleteState(`${PENDING}${send.clientMessageId}`);
+    if (send.kind === 'message' && send.rowId) await this.setStatus(send.recipientUserId, send.rowId, 'failed');
+  }
+
+  /** One ciphertext per device of the recipient (the content) and per own other device (a sync copy). */
+  private async encryptSend(send: PendingSend): Promise<MessageSendPayload> {
+    const peers = await this.sessionsWith(send.recipientUserId);
+    const own = send.recipientUserId === this.self.userId ? [] : await this.sessionsWith(this.self.userId);
+    const forPeer = encodeContent(send.content);
+    const forOwn =
+      send.kind === 'message' && send.content.t === 'message'
+        ? encodeContent({ v: 1, t: 'sync', destinationUserId: send.recipientUserId, message: send.content })
+        : forPeer;
+    const envelopes: OutgoingEnvelope[] = [];
+    for (const device of peers) {
+      const address = { name: send.recipientUserId, deviceId: device.protocolDeviceId };
+      envelopes.push(this.envelope(device, await this.encrypt(forPeer, address, send.recipientUserId)));
+    }
+    for (const device of own) {
+      const address = { name: this.self.userId, deviceId: device.protocolDeviceId };
+      envelopes.push(this.envelope(device, await this.encrypt(forOwn, address, this.self.userId)));
+    }
+    if (envelopes.length === 0) throw Object.assign(new Error('the contact has no devices'), { status: 404 });
+    return {
+      clientMessageId: send.clientMessageId,
+      recipientUserId: send.recipientUserId,
+      kind: send.kind === 'message' ? 'message' : 'receipt',
+      envelopes,
+    };
+  }
+
+  private async encrypt(plaintext: Uint8Array, address: AddressDto, userId: string): Promise<CiphertextMessage> {
+    try {
+      return await this.crypto.encrypt(plaintext, address);
+    } catch (error) {
+      if (isProtocolError(error) && error.code === 'UntrustedIdentity') throw new IdentityChangedError(userId);
+      throw error;
+    }
+  }
+
+  private envelope(device: DeviceAddress, message: CiphertextMessage): OutgoingEnvelope {
+    return {
+      deviceId: device.deviceId,
+      registrationId: device.registrationId,
+      type: message.type as OutgoingEnvelope['type'],
+      ciphertext: toBase64(message.body),
+    };
+  }
+
+  /**
+   * The devices of `userId` (this device excluded), each with a session: bundles are claimed only
+   * when the device list is unknown or a device has no session, and processed only for those.
+   */
+  private async sessionsWith(userId: string): Promise<DeviceAddress[]> {
+    const known = this.devices.get(userId);
+    if (known) {
+      let complete = true;
+      for (const device of known) {
+        if (!(await this.crypto.hasSession({ name: userId, deviceId: device.protocolDeviceId }))) complete = false;
+      }
+      if (complete) return known;
+    }
+    const response = await this.directory.claimPreKeyBundles(userId);
+    const identityKey = fromBase64(response.identityKey);
+    const list: DeviceAddress[] = [];
+    for (const wire of response.devices) {
+      if (wire.deviceId === this.self.deviceId) continue;
+      const address = { name: userId, deviceId: wire.protocolDeviceId };
+      if (!(await this.crypto.hasSession(address))) {
+        try {
+          await this.crypto.processPreKeyBundle(bundleFromWire(identityKey, wire), address);
+        } catch (error) {
+          if (isProtocolError(error) && error.code === 'UntrustedIdentity') throw new IdentityChangedError(userId);
+          throw error;
+        }
+      }
+      list.push({ deviceId: wire.deviceId, protocolDeviceId: wire.protocolDeviceId, registrationId: wire.registrationId });
+    }
+    await this.setDevices(userId, list);
+    return list;
+  }
+
+  private async setDevices(userId: string, list: DeviceAddress[]): Promise<void> {
+    this.devices.set(userId, list);
+    await this.history.setState(`${DEVICES}${userId}`, list);
+  }
+
+  private async onSent(clientMessageId: string, ack: MessageSendAck): Promise<void> {
+    const send = await this.history.getState<PendingSend>(`${PENDING}${clientMessageId}`);
+    if (!send) return;
+    await this.history.deleteState(`${PENDING}${clientMessageId}`);
+    if (send.kind !== 'message' || !send.rowId) return;
+    const item = await this.history.update(send.recipientUserId, send.rowId, (i) => {
+      const status = nextStatus(i.status, 'sent');
+      const serverAt = i.serverAt ?? Date.parse(ack.serverTimestamp);
+      const messageId = i.messageId ?? ack.messageId;
+      return status === i.status && serverAt === i.serverAt && messageId === i.messageId
+        ? null
+        : { ...i, status, serverAt, messageId };
+    });
+    if (item) this.changed(send.recipientUserId, [item]);
+  }
+
+  private async onStatus(change: StatusChange): Promise<void> {
+    if (change.status === 'pending' || change.status === 'failed') return; // ours to decide, from the history
+    const record = await this.history.byClientId(change.clientMessageId);
+    if (!record) return;
+    await this.setStatus(record.item.conversationId, record.item.id, change.status, change.messageId);
+  }
+
+  private async setStatus(
+    conversationId: string,
+    id: string,
+    status: MessageStatus,
+    messageId?: string,
+    expired = false,
+  ): Promise<void> {
+    const item = await this.history.update(conversationId, id, (i) => {
+      const next = nextStatus(i.status, status, expired);
+      const mid = i.messageId ?? messageId ?? null;
+      return next === i.status && mid === i.messageId ? null : { ...i, status: next, messageId: mid };
+    });
+    if (item) this.changed(conversationId, [item]);
+  }
+
+  /**
+   * DEVICES_MISMATCH: forget extra devices (and their sessions), drop the sessions of stale ones,
+   * and forget the device lists of every user involved so the next encryption claims fresh
+   * bundles; then the same send is encrypted again under the same client message id.
+   */
+  private async onSendFailed(failure: SendFailure): Promise<void> {
+    const key = `${PENDING}${failure.clientMessageId}`;
+    const send = await this.history.getState<PendingSend>(key);
+    if (!send) return;
+    if (!failure.reencrypt || send.mismatches >= MAX_MISMATCH_ROUNDS) {
+      await this.fail(send);
+      return;
+    }
+    const details = (failure.error.details ?? {}) as Partial<DeviceMismatchDetails>;
+    const users = new Set<string>();
+    for (const { deviceId } of details.extra ?? []) {
+      for (const [userId, list] of this.devices) {
+        const device = list.find((d) => d.deviceId === deviceId);
+        if (!device) continue;
+        await this.crypto.deleteSession({ name: userId, deviceId: device.protocolDeviceId });
+        users.add(userId);
+      }
+    }
+    for (const { userId, deviceId } of details.stale ?? []) {
+      const device = this.devices.get(userId)?.find((d) => d.deviceId === deviceId);
+      if (device) await this.crypto.deleteSession({ name: userId, deviceId: device.protocolDeviceId });
+      users.add(userId);
+    }
+    for (const { userId } of details.missing ?? []) users.add(userId);
+    for (const userId of users) {
+      this.devices.delete(userId);
+      await this.history.deleteState(`${DEVICES}${userId}`);
+    }
+    await this.history.setState(key, { ...send, mismatches: send.mismatches + 1 });
+    await this.flush();
+  }
+
+  private async onNotice(notice: QueueNotice): Promise<void> {
+    if (notice.kind === 'expired') {
+      for (const messageId of notice.messageIds) {
+        const record = await this.history.byMessageId(messageId);
+        if (record?.item.direction === 'out') {
+          await this.setStatus(record.item.conversationId, record.item.id, 'failed', undefined, true);
+        }
+      }
+      return;
+    }
+    // A gap names no conversation (the server cannot know it): every conversation shows it.
+    const at = Date.parse(notice.serverTimestamp);
+    for (const meta of await this.history.conversations()) {
+      await this.store({
+        id: `gap-${notice.id}`,
+        conversationId: meta.conversationId,
+        kind: 'gap',
+        direction: 'system',
+        text: null,
+        sentAt: at,
+        serverAt: at,
+        status: null,
+        read: true,
+        messageId: null,
+        count: notice.count,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Incoming
+
+  /**
+   * The transport's `onEnvelope`: decrypts, stores, and returns the content; the transport acks
+   * after it resolves. Throws only when the envelope should come back later (the crypto worker or
+   * the directory is unavailable); every protocol or content failure becomes a visible row.
+   */
+  async handleEnvelope(envelope: Envelope): Promise<Content | void> {
+    const fromSelf = envelope.senderUserId === this.self.userId;
+    const conversationId = fromSelf ? envelope.recipientUserId : envelope.senderUserId;
+    const serverAt = Date.parse(envelope.serverTimestamp);
+    if (await this.history.byMessageId(envelope.messageId)) return; // stored before (a lost ack)
+
+    const device = await this.lookupDevice(envelope.senderUserId, envelope.senderDeviceId);
+    const address = device ? { name: envelope.senderUserId, deviceId: device.protocolDeviceId } : null;
+    let decrypted: DecryptedMessage;
+    let content: Content;
+    try {
+      if (!address) throw new ContentError('MALFORMED_CONTENT', 'unknown sender device');
+      decrypted = await this.crypto.decryptMessage(
+        { type: envelope.type as CiphertextMessage['type'], body: fromBase64(envelope.ciphertext) },
+        address,
+      );
+      content = decodeContent(decrypted.plaintext);
+    } catch (error) {
+      if (!isProtocolError(error) && !(error instanceof ContentError)) throw error;
+      await this.undecryptable(envelope, conversationId, fromSelf, address, isProtocolError(error));
+      return;
+    }
+    if (decrypted.identityChanged && !fromSelf) {
+      await this.store({
+        id: `identity-${envelope.messageId}`,
+        conversationId,
+        kind: 'identity-change',
+        direction: 'system',
+        text: null,
+        sentAt: serverAt,
+        serverAt,
+        status: null,
+        read: true,
+        messageId: null,
+      });
+    }
+
+    switch (content.t) {
+      case 'message':
+        if (!fromSelf) await this.receiveText(envelope, conversationId, content, 'in');
+        break;
+      case 'sync':
+        if (fromSelf) await this.receiveText(envelope, content.destinationUserId, content.message, 'out');
+        break;
+      case 'receipt':
+        await this.receiveReceipt(conversationId, fromSelf, content.type, content.messageIds);
+        break;
+      case 'resend':
+        await this.resend(content.messageIds);
+        break;
+      case 'typing':
+        break; // typing travels on its own event
+    }
+    return content;
+  }
+
+  private async receiveText(
+    envelope: Envelope,
+    conversationId: string,
+    content: MessageContent,
+    direction: 'in' | 'out',
+  ): Promise<void> {
+    const serverAt = Date.parse(envelope.serverTimestamp);
+    const item: ChatItem = {
+      id: content.id,
+      conversationId,
+      kind: 'text',
+      direction,
+      text: content.text,
+      sentAt: content.sentAt,
+      serverAt,
+      status: direction === 'out' ? 'sent' : null,
+      read: false,
+      // A resent copy keeps the original's server id: receipts must name what the sender holds.
+      messageId: content.resendOf ?? envelope.messageId,
+    };
+    const placeholder = content.resendOf ? `undecryptable-${content.resendOf}` : null;
+    let stored = placeholder ? await this.history.replace(conversationId, placeholder, item) : null;
+    if (stored && placeholder) this.changed(conversationId, [stored.item], [placeholder]);
+    else stored = await this.store(item);
+    if (stored && direction === 'in') this.batchDelivered(conversationId, item.messageId!);
+  }
+
+  private async receiveReceipt(
+    conversationId: string,
+    fromSelf: boolean,
+    type: 'delivered' | 'read',
+    messageIds: string[],
+  ): Promise<void> {
+    for (const messageId of messageIds) {
+      const record = await this.history.byMessageId(messageId);
+      if (!record || record.item.conversationId !== conversationId) continue;
+      if (!fromSelf && record.item.direction === 'out') {
+        await this.setStatus(conversationId, record.item.id, type);
+      } else if (fromSelf && type === 'read' && record.item.direction === 'in') {
+        // Another of our devices read it: it is read here too.
+        const item = await this.history.update(conversationId, record.item.id, (i) =>
+          i.read ? null : { ...i, read: true },
+        );
+        if (item) this.changed(conversationId, [item]);
+      }
+    }
+  }
+
+  /** A resend request: re-encrypt the messages this device sent, same ids, new client message ids. */
+  private async resend(messageIds: string[]): Promise<void> {
+    for (const messageId of messageIds) {
+      const record = await this.history.byMessageId(messageId);
+      const item = record?.item;
+      if (!record?.local || !item || item.kind !== 'text' || item.direction !== 'out' || item.text === null) continue;
+      const content: MessageContent = {
+        v: 1,
+        t: 'message',
+        id: item.id,
+        text: item.text,
+        sentAt: item.sentAt,
+        resendOf: messageId,
+      };
+      // The server keeps the first copy under the original client message id: a resend needs its own.
+      await this.queue({
+        clientMessageId: this.newId(),
+        recipientUserId: item.conversationId,
+        kind: 'message',
+        content,
+        mismatches: 0,
+      });
+    }
+  }
+
+  /**
+   * Leaves a visible placeholder, resets the session with the sender's device (a protocol failure)
+   * and asks for a resend on a fresh session. Only `message` envelopes get a row; a receipt that
+   * does not decrypt only resets the session.
+   */
+  private async undecryptable(
+    envelope: Envelope,
+    conversationId: string,
+    fromSelf: boolean,
+    address: AddressDto | null,
+    reset: boolean,
+  ): Promise<void> {
+    if (reset && address) await this.crypto.deleteSession(address);
+    if (envelope.kind !== 'message') return;
+    const serverAt = Date.parse(envelope.serverTimestamp);
+    const stored = await this.store({
+      id: `undecryptable-${envelope.messageId}`,
+      conversationId,
+      kind: 'undecryptable',
+      direction: fromSelf ? 'out' : 'in',
+      text: null,
+      sentAt: serverAt,
+      serverAt,
+      status: null,
+      read: false,
+      messageId: envelope.messageId,
+    });
+    if (stored) {
+      await this.queueControl(conversationId, {
+        v: 1,
+        t: 'resend',
+        messageIds: [envelope.messageId],
+        sentAt: this.now(),
+      });
+    }
+  }
+
+  private batchDelivered(conversationId: string, messageId: string): void {
+    let batch = this.receiptBatches.get(conversationId);
+    if (!batch) {
+      const timer = setTimeout(() => {
+        this.receiptBatches.delete(conversationId);
+        const ids = [...batch!.ids];
+        void (async () => {
+          for (const messageIds of chunk(ids, MAX_RECEIPT_MESSAGE_IDS)) {
+            await this.queueControl(conversationId, { v: 1, t: 'receipt', type: 'delivered', messageIds, sentAt: this.now() });
+          }
+        })().catch((e) => this.problem(e));
+      }, RECEIPT_BATCH_MS);
+      batch = { ids: new Set(), timer };
+      this.receiptBatches.set(conversationId, batch);
+    }
+    batch.ids.add(messageId);
+  }
+
+  private async onTyping(frame: TypingNew): Promise<void> {
+    if (frame.senderUserId === this.self.userId) return;
+    const device = await this.lookupDevice(frame.senderUserId, frame.senderDeviceId);
+    if (!device) return;
+    const { plaintext } = await this.crypto.decryptMessage(
+      { type: frame.type as CiphertextMessage['type'], body: fromBase64(frame.ciphertext) },
+      { name: frame.senderUserId, deviceId: device.protocolDeviceId },
+    );
+    const content = decodeContent(plaintext);
+    if (content.t !== 'typing') return;
+    const conversationId = frame.senderUserId;
+    clearTimeout(this.typingTimers.get(conversationId));
+    if (content.action === 'started') {
+      this.typingTimers.set(
+        conversationId,
+        setTimeout(() => {
+          this.typingTimers.delete(conversationId);
+          this.emit('typing', conversationId, false);
+        }, this.options.typingTimeoutMs ?? TYPING_TIMEOUT_MS),
+      );
+      this.emit('typing', conversationId, true);
+    } else {
+      this.typingTimers.delete(conversationId);
+      this.emit('typing', conversationId, false);
+    }
+  }
+
+  /** The sender's device by api id: from the cache, else from `GET /keys/:userId/devices`. */
+  private async lookupDevice(userId: string, deviceId: string): Promise<DeviceAddress | null> {
+    const cached = this.devices.get(userId)?.find((d) => d.deviceId === deviceId);
+    if (cached) return cached;
+    const listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
+    const found = listed.find((d) => d.deviceId === deviceId) ?? null;
+    // Merged, not replaced: the cache may hold a device whose session this device still uses.
+    const merged = [...(this.devices.get(userId) ?? []).filter((d) => !listed.some((l) => l.deviceId === d.deviceId)), ...listed];
+    await this.setDevices(userId, merged);
+    return found;
+  }
+
+  private async refreshPresence(): Promise<void> {
+    const contacts = this.options.contacts?.() ?? [];
+    if (contacts.length === 0 || !this.transport) return;
+    try {
+      for (const presence of await this.transport.getPresence(contacts.slice(0, 100))) this.emit('presence', presence);
+    } catch (error) {
+      this.problem(error);
+    }
+  }
+
+  /** Inserts a row (once per id) and tells listeners. @returns the record when it was new */
+  private async store(item: ChatItem) {
+    const stored = await this.history.insert(item);
+    if (stored) this.changed(item.conversationId, [item]);
+    return stored;
+  }
+
+  private changed(conversationId: string, items: ChatItem[], removed: string[] = []): void {
+    if (items.length === 0 && removed.length === 0) return;
+    this.emit('items', conversationId, items, removed);
+    void this.history.meta(conversationId).then(
+      (meta) => this.emit('meta', meta),
+      () => undefined,
+    );
+  }
+
+  private problem(error: unknown): void {
+    this.emit('problem', error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,158 @@
+// @vitest-environment node
+import 'fake-indexeddb/auto';
+import { createPinia, type Pinia, setActivePinia } from 'pinia';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeRelay, relayDevice } from '@/chat/testing/fake-relay.js';
+import type { LockManagerLike } from '@/chat/tab-leader.js';
+import { Vault } from '@/crypto/vault.js';
+import { aPair, aUser } from '@/testing/fake-fetch.js';
+import { chatDependencies, useChatStore } from './chat.js';
+import { usePairsStore } from './pairs.js';
+
+const ALICE = '9d0652a3-dcc3-4d11-975f-74d61598733f';
+const BOB = '796abedb-ca4e-4f18-8803-1fde5b921f9f';
+const defaults = { ...chatDependencies };
+const until = (check: () => void) => vi.waitFor(check, { timeout: 8_000, interval: 10 });
+
+type Device = Awaited<ReturnType<typeof relayDevice>> & { relay: FakeRelay };
+
+/** Web Locks in one process: one holder per name, waiters in order. */
+function fakeLocks(): LockManagerLike {
+  const queues = new Map<string, Promise<unknown>>();
+  return {
+    request(name, callback) {
+      const previous = queues.get(name) ?? Promise.resolve();
+      const run = previous.then(() => callback());
+      queues.set(
+        name,
+        run.catch(() => undefined),
+      );
+      return run;
+    },
+  };
+}
+
+/** One tab: its own Pinia, wired to the device on the relay. */
+function tab(device: Device, contact: { id: string; handle: string }, locks: LockManagerLike | null = null): {
+  pinia: Pinia;
+  chat: ReturnType<typeof useChatStore>;
+} {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  usePairsStore().pairs = [aPair(aUser(contact.handle, { id: contact.id }))];
+  const chat = useChatStore();
+  Object.assign(chatDependencies, {
+    openVault: () => Vault.open({ name: device.database }),
+    crypto: () => device.engine,
+    directory: () => device.relay.directoryFor(device.deviceId),
+    connection: (options: { onEnvelope: Device['transport']['onEnvelope'] }) => {
+      device.transport.onEnvelope = options.onEnvelope;
+      return device.transport;
+    },
+    locks: () => locks,
+    channel: (name: string) => new BroadcastChannel(`test.${device.database}.${name}`),
+  });
+  return { pinia, chat };
+}
+
+async function twoDevices() {
+  const relay = new FakeRelay();
+  const alice = { ...(await relayDevice(relay, ALICE, 1, { service: false })), relay };
+  const bob = { ...(await relayDevice(relay, BOB, 1, { service: false })), relay };
+  return { relay, alice, bob };
+}
+
+describe('useChatStore', () => {
+  const started: ReturnType<typeof useChatStore>[] = [];
+  afterEach(() => {
+    for (const chat of started.splice(0)) chat.stop();
+    Object.assign(chatDependencies, defaults);
+  });
+
+  it('sends and receives through two stores: pending row at once, unread, read receipts back', async () => {
+    const { alice, bob } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat, b.chat);
+    await until(() => expect(a.chat.connection).toBe('online'));
+
+    expect(a.chat.items(BOB)).toEqual([]);
+    await a.chat.loadOlder(BOB);
+    const sending = a.chat.send(BOB, 'hello from the store');
+    await sending;
+    expect(a.chat.items(BOB).map((i) => [i.text, i.direction])).toEqual([['hello from the store', 'out']]);
+
+    await until(() => expect(b.chat.conversations[0]).toMatchObject({ id: ALICE, handle: 'alice', unread: 1 }));
+    expect(b.chat.conversations[0]!.lastItem).toMatchObject({ text: 'hello from the store', direction: 'in' });
+    await b.chat.loadOlder(ALICE);
+    expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['hello from the store']);
+
+    await b.chat.markRead(ALICE);
+    await until(() => expect(b.chat.conversations[0]!.unread).toBe(0));
+    await until(() => expect(a.chat.items(BOB)[0]!.status).toBe('read'));
+    expect(a.chat.conversations[0]).toMatchObject({ id: BOB, unread: 0, typing: false });
+
+    alice.transport.emitEvent('presence', { userId: BOB, online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
+    expect(a.chat.conversations[0]).toMatchObject({ online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
+    alice.transport.emitEvent('presence', { userId: BOB, online: true, lastSeenAt: null });
+    expect(a.chat.conversations[0]).toMatchObject({ online: true, lastSeenAt: null });
+  }, 30_000);
+
+  it('pages history newest first with loadOlder', async () => {
+    const { alice } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    for (let i = 0; i < 60; i++) {
+      await alice.history.insert({
+        id: `m${i}`,
+        conversationId: BOB,
+        kind: 'text',
+        direction: 'in',
+        text: `#${i}`,
+        sentAt: 1_000 + i,
+        serverAt: 1_000 + i,
+        status: null,
+        read: true,
+        messageId: null,
+      });
+      alice.relay.clock++;
+    }
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    const first = await a.chat.loadOlder(BOB);
+    expect(first.hasMore).toBe(true);
+    expect(first.items.map((i) => i.text).at(-1)).toBe('#59');
+    const second = await a.chat.loadOlder(BOB);
+    expect(second).toMatchObject({ hasMore: false });
+    expect(second.items).toHaveLength(10);
+    expect(a.chat.items(BOB).map((i) => i.text)).toEqual(Array.from({ length: 60 }, (_, i) => `#${i}`));
+  }, 30_000);
+
+  it('lets a second tab follow the leader, forward its sends, and take over when the leader closes', async () => {
+    const { alice, bob } = await twoDevices();
+    const locks = fakeLocks();
+    const leader = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await leader.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const follower = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await follower.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(leader.chat, follower.chat, b.chat);
+    await until(() => expect(leader.chat.connection).toBe('online'));
+
+    await follower.chat.loadOlder(BOB);
+    await leader.chat.loadOlder(BOB);
+    await b.chat.loadOlder(ALICE);
+    await follower.chat.send(BOB, 'typed in the second tab');
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['typed in the second tab']));
+    await until(() => expect(follower.chat.items(BOB).map((i) => i.status)).toEqual(['delivered']));
+    expect(leader.chat.items(BOB).map((i) => i.text)).toEqual(['typed in the second tab']);
+
+    leader.chat.stop(); // the tab closes: its lock frees and the follower leads
+    await b.chat.send(ALICE, 'still there?');
+    await until(() => expect(follower.chat.items(BOB).map((i) => i.text)).toEqual(['typed in the second tab', 'still there?']));
+    await follower.chat.send(BOB, 'yes, from the new leader');
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text).at(-1)).toBe('yes, from the new leader'));
+  }, 40_000);
+});

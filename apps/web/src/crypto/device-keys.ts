@@ -1,5 +1,8 @@
 import type { KeysUploadRequest, PreKeyCountResponse } from '@pairchat/keys';
+import type { DeviceLinkSealedDto } from '@pairchat/messaging';
 import { isApiError } from '../api/errors.js';
+import { formatDeviceLinkCode, toBase64 } from './device-link-code.js';
+import type { DeviceLinkApi } from './device-link-api.js';
 import { withTabLock } from '../utils/storage.js';
 import type { EngineClient, ProgressListener } from './engine-client.js';
 import type { EngineStatus } from './engine-protocol.js';
@@ -14,8 +17,8 @@ export type DeviceKeysState =
   | { phase: 'uploading' }
   | { phase: 'ready'; protocolDeviceId: number; identityKey: string }
   /**
-   * The account already has another identity key (made on another device). The app must offer
-   * "link this device" (get the identity from a linked device) or "reset identity".
+   * The account already has another identity key (made on another device). The app offers
+   * "link this device" ({@link DeviceKeys.beginLink}) or "reset identity".
    */
   | { phase: 'identity-conflict' }
   | { phase: 'error'; error: unknown };
@@ -86,6 +89,42 @@ export class DeviceKeys {
       const status = await engine.createIdentity();
       return this.firstUpload(status, (body) => this.options.directory.resetIdentityKey(body));
     });
+  }
+
+  /**
+   * "Link this device", first step on the new device: makes the link key in the worker (its private
+   * half never leaves it) and opens a link on the server.
+   * @returns the code to show (text and QR), the link id and when the code expires
+   */
+  async beginLink(api: DeviceLinkApi): Promise<{ linkId: string; code: string; expiresAt: string }> {
+    const account = this.requireAccount();
+    const ephemeralPublicKey = await withTabLock(lockName(account), async () => {
+      await this.options.engine.open(deviceDatabaseName(account.deviceId), account.userId);
+      return this.options.engine.createLinkKey();
+    });
+    const { linkId, linkToken, expiresAt } = await api.create(toBase64(ephemeralPublicKey));
+    return { linkId, expiresAt, code: formatDeviceLinkCode({ linkId, linkToken, ephemeralPublicKey }) };
+  }
+
+  /**
+   * Second step, once an existing device sent the sealed identity: import it in the worker (this
+   * device's store is replaced), then make and publish this device's own prekeys, which the
+   * directory accepts because the identity now is the account's.
+   * @returns the new state (`ready` on success) and the confirmation number to compare with the other device
+   */
+  async completeLink(
+    linkId: string,
+    sealed: DeviceLinkSealedDto,
+  ): Promise<{ state: DeviceKeysState; confirmation: string | null }> {
+    const account = this.requireAccount();
+    let confirmation: string | null = null;
+    const state = await this.guarded(account, async () => {
+      this.set({ phase: 'checking' });
+      const imported = await this.options.engine.importLinkedIdentity({ linkId, sealed });
+      confirmation = imported.confirmation;
+      return this.firstUpload(imported.status, (body) => this.options.directory.uploadKeys(body));
+    });
+    return { state, confirmation };
   }
 
   /**

@@ -14,6 +14,8 @@ import {
   type EngineStatus,
   type IdentityChangeDto,
   isEngineResponse,
+  type LinkedIdentityDto,
+  type LinkSealDto,
   type SafetyNumberView,
   type SerializedError,
 } from './engine-protocol.js';
@@ -153,6 +155,15 @@ export class EngineClient {
   }
   dismissIdentityChange(address: string): Promise<void> {
     return this.call('dismissIdentityChange', [address]);
+  }
+  createLinkKey(): Promise<Uint8Array> {
+    return this.call('createLinkKey', []);
+  }
+  importLinkedIdentity(link: LinkedIdentityDto): Promise<{ status: EngineStatus; confirmation: string }> {
+    return this.call('importLinkedIdentity', [link]);
+  }
+  sealIdentityForLink(code: string): Promise<LinkSealDto> {
+    return this.call('sealIdentityForLink', [code]);
   }
   wipe(): Promise<void> {
     return this.call('wipe', []);

@@ -10,6 +10,7 @@ import {
   FINGERPRINT_ITERATIONS,
   IdentityKeyPair,
   isProtocolError,
+  PrivateKey,
   type ProtocolEngine,
   ProtocolAddress,
   SCANNABLE_FINGERPRINT_VERSION,
@@ -17,6 +18,8 @@ import {
   tsEngine,
 } from '@pairchat/crypto';
 import { KeyManager } from '@pairchat/keys';
+import { fromBase64, parseDeviceLinkCode } from './device-link-code.js';
+import { openIdentity, sealIdentity } from './device-link.js';
 import { DeviceStores } from './idb-stores.js';
 import {
   type AddressDto,
@@ -79,6 +82,8 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
   let stores: DeviceStores | null = null;
   let userId: string | null = null;
   let queue: Promise<unknown> = Promise.resolve();
+  /** The private half of this device's open link code; only ever in worker memory. */
+  let linkKey: PrivateKey | null = null;
 
   const opened = (): DeviceStores => {
     if (!stores) throw new Error('the crypto store is not open');
@@ -221,6 +226,59 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
     identityChanges: () => opened().identityChanges(),
     acceptIdentityChanges: (_progress, contactId) => opened().acceptIdentityChanges(contactId),
     dismissIdentityChange: (_progress, changed) => opened().dismissIdentityChange(changed),
+    createLinkKey: async () => {
+      linkKey?.wipe();
+      linkKey = await PrivateKey.generateAsync();
+      return linkKey.getPublicKey().getPublicKeyBytes();
+    },
+    importLinkedIdentity: async (progress, { linkId, sealed }) => {
+      const s = opened();
+      const account = userId;
+      if (!account) throw new Error('the crypto store is not open');
+      if (!linkKey) throw new Error('no link code is open in this tab; show a new code');
+      const { identityKeyPair, confirmation } = await openIdentity({
+        linkId,
+        ephemeralPrivateKey: linkKey,
+        sealed: {
+          ephemeralPublicKey: fromBase64(sealed.ephemeralPublicKey, 'ephemeralPublicKey'),
+          ciphertext: fromBase64(sealed.ciphertext, 'ciphertext'),
+          iv: fromBase64(sealed.iv, 'iv'),
+        },
+        accountId: account,
+      });
+      try {
+        const registrationId = (await s.hasIdentity())
+          ? await s.protocol.identity.getLocalRegistrationId()
+          : (await KeyManager.createIdentity(engine)).registrationId;
+        // The local identity made before linking (and prekeys signed with it) are replaced whole.
+        stores = null;
+        await s.wipe();
+        await handlers.open(progress, { database: s.vaultName, userId: account });
+        await opened().setLocalIdentity(identityKeyPair, registrationId);
+      } finally {
+        identityKeyPair.fill(0);
+      }
+      linkKey.wipe();
+      linkKey = null;
+      return { status: await status(), confirmation };
+    },
+    sealIdentityForLink: async (_progress, text) => {
+      if (!userId) throw new Error('the crypto store is not open');
+      const code = parseDeviceLinkCode(text);
+      const identityKeyPair = await opened().protocol.identity.getIdentityKeyPair();
+      try {
+        const sealed = await sealIdentity({ code, identityKeyPair, accountId: userId });
+        const body = {
+          linkToken: code.linkToken,
+          ephemeralPublicKey: toBase64(sealed.ephemeralPublicKey),
+          ciphertext: toBase64(sealed.ciphertext),
+          iv: toBase64(sealed.iv),
+        };
+        return { linkId: code.linkId, body, confirmation: sealed.confirmation };
+      } finally {
+        identityKeyPair.fill(0);
+      }
+    },
     wipe: async () => {
       const s = opened();
       stores = null;

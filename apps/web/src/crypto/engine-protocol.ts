@@ -6,6 +6,7 @@
  */
 import type { CiphertextMessage, PreKeyBundle } from '@pairchat/crypto';
 import type { KeysUploadRequest, PreKeyCounts } from '@pairchat/keys';
+import type { DeviceLinkCompleteRequestDto, DeviceLinkSealedDto } from '@pairchat/messaging';
 
 /** A protocol address as plain data: account id and protocol device id (1..127). */
 export interface AddressDto {
@@ -55,6 +56,20 @@ export interface DecryptedMessage {
   identityChanged: boolean;
 }
 
+/** The sealed identity of a completed device link, as the new device fetched it (base64 fields). */
+export interface LinkedIdentityDto {
+  linkId: string;
+  sealed: Pick<DeviceLinkSealedDto, 'ephemeralPublicKey' | 'ciphertext' | 'iv'>;
+}
+
+/** What the existing device sends to complete a link (see device-link.ts), and the number both devices show. */
+export interface LinkSealDto {
+  linkId: string;
+  body: DeviceLinkCompleteRequestDto;
+  /** Six digits derived from the shared secret. */
+  confirmation: string;
+}
+
 /** Every operation the worker offers: name -> (arguments) => result. */
 export interface EngineOperations {
   /** Opens (or creates) this device's encrypted store. Must come first. */
@@ -91,6 +106,22 @@ export interface EngineOperations {
   identityChanges(): IdentityChangeDto[];
   acceptIdentityChanges(userId: string): number;
   dismissIdentityChange(address: string): void;
+  /**
+   * Device linking, new device: makes the ephemeral X25519 key pair of a link code and keeps the
+   * private half in the worker (replacing an earlier one). @returns the 32-byte public key
+   */
+  createLinkKey(): Uint8Array;
+  /**
+   * Device linking, new device: opens the sealed identity with the link key and replaces this
+   * device's store with the account identity (the registration id stays this device's own).
+   * Prekeys must then be generated and uploaded again (`initialUpload`).
+   */
+  importLinkedIdentity(link: LinkedIdentityDto): { status: EngineStatus; confirmation: string };
+  /**
+   * Device linking, existing device: seals our identity key pair to the new device of `code`
+   * (its text form); the private key never leaves the worker unencrypted.
+   */
+  sealIdentityForLink(code: string): LinkSealDto;
   /** Deletes this device's database and wrapping key. The worker must be opened again afterwards. */
   wipe(): void;
 }
@@ -121,6 +152,9 @@ export const ENGINE_OPERATIONS = [
   'identityChanges',
   'acceptIdentityChanges',
   'dismissIdentityChange',
+  'createLinkKey',
+  'importLinkedIdentity',
+  'sealIdentityForLink',
   'wipe',
 ] as const satisfies readonly EngineOperation[];
 

@@ -33,6 +33,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { requiresAuth: true, title: 'Devices' },
   },
   {
+    path: '/devices/link',
+    name: 'device-link',
+    component: () => import('@/pages/DeviceLinkPage.vue'),
+    meta: { requiresAuth: true, title: 'Link a new device' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/pages/NotFoundPage.vue'),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
@@ -15,7 +15,7 @@ import {
 } from '@pairchat/messaging';
 import * as argon2 from 'argon2';
 import type { Counter } from 'prom-client';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { DevicesService } from '../devices/devices.service.js';
@@ -31,6 +31,8 @@ import { RefreshTokenEntity } from './refresh-token.entity.js';
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 /** Refresh tokens are 32 random bytes, base64url. */
 const REFRESH_TOKEN_BYTES = 32;
+/** How often each api process deletes refresh tokens past their expiry. */
+const REFRESH_TOKEN_PURGE_MS = 3_600_000;
 
 const PASSWORD_PROBLEM_TEXT: Record<PasswordProblem, string> = {
   TOO_SHORT: 'password must be at least 10 characters',
@@ -44,8 +46,9 @@ export function hashRefreshToken(token: string): string {
 }
 
 @Injectable()
-export class AuthService implements OnModuleInit {
+export class AuthService implements OnModuleInit, OnApplicationShutdown {
   private dummyHash?: Promise<string>;
+  private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly registrations: Counter;
   private readonly logins: Counter<'result'>;
   private readonly reuses: Counter;
@@ -66,6 +69,22 @@ export class AuthService implements OnModuleInit {
 
   onModuleInit(): void {
     this.devices.onRevoke((manager, device) => this.revokeDeviceTokens(device.id, manager));
+    this.purgeTimer = setInterval(() => void this.purgeRefreshTokens().catch(() => undefined), REFRESH_TOKEN_PURGE_MS);
+    this.purgeTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  /**
+   * Retention: deletes refresh tokens past their expiry, spent and revoked ones included (until
+   * then they are kept, so a spent token presented again is still caught as reuse).
+   * @returns how many were deleted
+   */
+  async purgeRefreshTokens(now = new Date()): Promise<number> {
+    const result = await this.tokens.delete({ expiresAt: LessThan(now) });
+    return result.affected ?? 0;
   }
 
   /**

@@ -9,6 +9,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('idx_refresh_tokens_family', ['familyId'])
 @Index('idx_refresh_tokens_device', ['deviceId'])
 @Index('idx_refresh_tokens_user', ['userId'])
+@Index('idx_refresh_tokens_expires', ['expiresAt'])
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -10,6 +10,7 @@ import { epochMs } from './message.entity.js';
 @Entity('envelopes')
 @Index('idx_envelopes_device', ['deviceId', 'id'])
 @Index('idx_envelopes_created', ['createdAt'])
+@Index('idx_envelopes_message', ['messageId'])
 export class EnvelopeEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

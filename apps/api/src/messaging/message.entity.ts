@@ -13,6 +13,7 @@ export const epochMs = {
 @Entity('messages')
 @Index('uq_messages_client_id', ['senderDeviceId', 'clientMessageId'], { unique: true })
 @Index('idx_messages_conversation', ['senderUserId', 'recipientUserId', 'createdAt'])
+@Index('idx_messages_created', ['createdAt'])
 export class MessageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

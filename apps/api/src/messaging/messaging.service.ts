@@ -56,6 +56,8 @@ export type QueueItem = { event: 'message:new'; payload: Envelope } | { event: '
 const NOTICE_TYPE = 0;
 /** Envelopes examined per expiry transaction. */
 const EXPIRY_BATCH = 1_000;
+/** `messages` rows deleted per retention statement. */
+const PURGE_BATCH = 1_000;
 
 interface SendJob {
   message: MessageEntity;
@@ -188,18 +190,15 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     this.devices.onRevoke(async (manager, device) => {
       await manager.delete(EnvelopeEntity, { deviceId: device.id });
       this.invalidation.publish({ kind: 'devices', userId: device.userId });
-      setTimeout(
-        () => this.invalidation.publish({ kind: 'devices', userId: device.userId }),
-        REVOKE_SETTLE_MS,
-      ).unref();
+      setTimeout(() => this.invalidation.publish({ kind: 'devices', userId: device.userId }), REVOKE_SETTLE_MS).unref();
       this.emitter.disconnectDevice(device.id);
     });
     const sweep = this.config.messaging.expirySweepMs;
     this.expiryTimer = setInterval(
       () =>
-        void this.expireEnvelopes().catch((error: Error) =>
-          this.logger.warn(`envelope expiry failed: ${error.message}`),
-        ),
+        void this.expireEnvelopes()
+          .then(() => this.purgeMessages())
+          .catch((error: Error) => this.logger.warn(`envelope expiry failed: ${error.message}`)),
       sweep,
     );
     this.expiryTimer.unref();
@@ -313,9 +312,35 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       const result = await this.expireBatch(now);
       total += result.expired;
       for (const { room, item } of result.notices) this.emitter.send(item.event, room, item.payload as never);
-      if (result.expired < EXPIRY_BATCH) break;
+      if (!result.more) break;
     }
     if (total > 0) this.expired.inc(total);
+    return total;
+  }
+
+  /**
+   * Retention: deletes `messages` rows older than the TTL of which no envelope is left. Within the
+   * TTL they stay (receipts and idempotent resends read them); past it every envelope has expired.
+   * @returns how many rows were deleted
+   */
+  async purgeMessages(now = Date.now()): Promise<number> {
+    const cutoff = now - this.config.messaging.ttlMs;
+    const orphan = 'NOT EXISTS (SELECT 1 FROM `envelopes` e WHERE e.`message_id` = `messages`.`id`)';
+    let total = 0;
+    for (;;) {
+      const rows = (await this.messages.manager.query(
+        `SELECT \`id\` FROM \`messages\` WHERE \`created_at\` < ? AND ${orphan} ORDER BY \`created_at\` LIMIT ${PURGE_BATCH}`,
+        [cutoff],
+      )) as { id: string }[];
+      if (rows.length === 0) break;
+      // Checked again: an envelope cannot appear for an old message, but the rule stays in one place.
+      await this.messages.manager.query(
+        `DELETE FROM \`messages\` WHERE \`id\` IN (${marks(rows.length)}) AND \`created_at\` < ? AND ${orphan}`,
+        [...rows.map((r) => r.id), cutoff],
+      );
+      total += rows.length;
+      if (rows.length < PURGE_BATCH) break;
+    }
     return total;
   }
 
@@ -600,51 +625,43 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     return this.messages.manager.transaction('READ COMMITTED', work);
   }
 
-  private async expireBatch(now: number): Promise<{ expired: number; notices: { room: string; item: QueueItem }[] }> {
+  /**
+   * One batch of expiry. The candidates are read first, then locked and read again inside the
+   * transaction: an envelope acked in between is simply not there any more (it was delivered, not
+   * lost), and of two nodes expiring at once the second finds the rows gone and notifies nothing.
+   * A sender hears `expired` for a message once, when its last undelivered recipient envelope goes.
+   */
+  private async expireBatch(
+    now: number,
+  ): Promise<{ expired: number; notices: { room: string; item: QueueItem }[]; more: boolean }> {
     const cutoff = now - this.config.messaging.ttlMs;
-    const stale = await this.envelopes
-      .createQueryBuilder('e')
-      .select(['e.id', 'e.deviceId', 'e.userId', 'e.kind', 'e.messageId', 'e.conversationUserId'])
-      .where('e.created_at < :cutoff AND e.kind IN (:...kinds)', { cutoff, kinds: ['message', 'receipt'] })
-      .orderBy('e.id', 'ASC')
-      .take(EXPIRY_BATCH)
-      .getMany();
-    if (stale.length === 0) return { expired: 0, notices: [] };
-
-    const undeliveredIds = [
-      ...new Set(
-        stale.filter((e) => e.kind === 'message' && e.userId === e.conversationUserId).map((e) => e.messageId!),
-      ),
-    ];
-    const undelivered = undeliveredIds.length
-      ? await this.messages.find({ where: { id: In(undeliveredIds), deliveredAt: IsNull() } })
-      : [];
-    const bySender = new Map<string, { senderUserId: string; recipientUserId: string; messageIds: string[] }>();
-    for (const m of undelivered) {
-      if (m.deliveredAt !== null) continue;
-      const key = `${m.senderUserId}:${m.recipientUserId}`;
-      const entry = bySender.get(key) ?? {
-        senderUserId: m.senderUserId,
-        recipientUserId: m.recipientUserId,
-        messageIds: [],
-      };
-      entry.messageIds.push(m.id);
-      bySender.set(key, entry);
-    }
-    const senderDevices = new Map<string, string[]>();
-    for (const { senderUserId } of bySender.values()) {
-      if (!senderDevices.has(senderUserId)) {
-        senderDevices.set(
-          senderUserId,
-          (await this.devices.list(senderUserId, '')).map((d) => d.id),
-        );
-      }
-    }
+    const candidates = (await this.messages.manager.query(
+      `SELECT \`id\` FROM \`envelopes\` WHERE \`created_at\` < ? AND \`kind\` IN ('message', 'receipt') ORDER BY \`id\` LIMIT ${EXPIRY_BATCH}`,
+      [cutoff],
+    )) as { id: string | number }[];
+    if (candidates.length === 0) return { expired: 0, notices: [], more: false };
+    const ids = candidates.map((c) => c.id);
+    const lock = this.singleConnection ? '' : ' FOR UPDATE';
 
     const notices: { room: string; item: QueueItem }[] = [];
-    const taken = await this.transaction(async (manager) => {
-      const result = await manager.delete(EnvelopeEntity, { id: In(stale.map((e) => e.id)) });
-      if ((result.affected ?? stale.length) < stale.length) return false; // another node is expiring these
+    const expired = await this.transaction(async (manager) => {
+      const stale = (await manager.query(
+        `SELECT \`id\`, \`device_id\` AS deviceId, \`user_id\` AS userId, \`kind\`, \`message_id\` AS messageId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(ids.length)}) AND \`created_at\` < ?${lock}`,
+        [...ids, cutoff],
+      )) as {
+        id: string | number;
+        deviceId: string;
+        userId: string;
+        kind: string;
+        messageId: string | null;
+        conversationUserId: string | null;
+      }[];
+      if (stale.length === 0) return 0; // acked meanwhile, or another node expired them
+      await manager.query(
+        `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(stale.length)})`,
+        stale.map((e) => e.id),
+      );
+
       const lostPerDevice = new Map<string, { userId: string; count: number }>();
       for (const e of stale) {
         const entry = lostPerDevice.get(e.deviceId) ?? { userId: e.userId, count: 0 };
@@ -655,8 +672,38 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
         const row = await this.insertNotice(manager, deviceId, userId, 'gap', { count }, now);
         notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
       }
+
+      const undeliveredIds = [
+        ...new Set(
+          stale.filter((e) => e.kind === 'message' && e.userId === e.conversationUserId).map((e) => e.messageId!),
+        ),
+      ];
+      // Never delivered, and no recipient envelope of it left (else a later batch tells the sender).
+      const undelivered = undeliveredIds.length
+        ? ((await manager.query(
+            `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` m WHERE m.\`id\` IN (${marks(undeliveredIds.length)}) AND m.\`delivered_at\` IS NULL AND NOT EXISTS (SELECT 1 FROM \`envelopes\` e WHERE e.\`message_id\` = m.\`id\` AND e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\`)`,
+            undeliveredIds,
+          )) as { id: string; senderUserId: string; recipientUserId: string }[])
+        : [];
+      const bySender = new Map<string, { senderUserId: string; recipientUserId: string; messageIds: string[] }>();
+      for (const m of undelivered) {
+        const key = `${m.senderUserId}:${m.recipientUserId}`;
+        const entry = bySender.get(key) ?? {
+          senderUserId: m.senderUserId,
+          recipientUserId: m.recipientUserId,
+          messageIds: [],
+        };
+        entry.messageIds.push(m.id);
+        bySender.set(key, entry);
+      }
+      const senderDevices = new Map<string, string[]>();
       for (const { senderUserId, recipientUserId, messageIds } of bySender.values()) {
-        for (const deviceId of senderDevices.get(senderUserId) ?? []) {
+        if (!senderDevices.has(senderUserId))
+          senderDevices.set(
+            senderUserId,
+            (await this.devices.list(senderUserId, '')).map((d) => d.id),
+          );
+        for (const deviceId of senderDevices.get(senderUserId)!) {
           const row = await this.insertNotice(
             manager,
             deviceId,
@@ -668,9 +715,10 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
           notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
         }
       }
-      return true;
+      return stale.length;
     });
-    return taken ? { expired: stale.length, notices } : { expired: 0, notices: [] };
+    // A full batch of candidates means more may wait, however many of them were still there.
+    return { expired, notices, more: candidates.length === EXPIRY_BATCH };
   }
 
   private async insertNotice(

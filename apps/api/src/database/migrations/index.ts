@@ -4,11 +4,13 @@ import { Pairing1764090100000 as MysqlPairing } from './mysql/1764090100000-pair
 import { Messaging1764091000000 as MysqlMessaging } from './mysql/1764091000000-messaging.js';
 import { Keys1764092000000 as MysqlKeys } from './mysql/1764092000000-keys.js';
 import { DeviceLinks1764093000000 as MysqlDeviceLinks } from './mysql/1764093000000-device-links.js';
+import { Retention1764094000000 as MysqlRetention } from './mysql/1764094000000-retention.js';
 import { Accounts1764090000000 as SqliteAccounts } from './sqlite/1764090000000-accounts.js';
 import { Pairing1764090100000 as SqlitePairing } from './sqlite/1764090100000-pairing.js';
 import { Messaging1764091000000 as SqliteMessaging } from './sqlite/1764091000000-messaging.js';
 import { Keys1764092000000 as SqliteKeys } from './sqlite/1764092000000-keys.js';
 import { DeviceLinks1764093000000 as SqliteDeviceLinks } from './sqlite/1764093000000-device-links.js';
+import { Retention1764094000000 as SqliteRetention } from './sqlite/1764094000000-retention.js';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -19,6 +21,7 @@ export const sqliteMigrations: MigrationClass[] = [
   SqliteMessaging,
   SqliteKeys,
   SqliteDeviceLinks,
+  SqliteRetention,
 ];
 export const mysqlMigrations: MigrationClass[] = [
   MysqlAccounts,
@@ -26,4 +29,5 @@ export const mysqlMigrations: MigrationClass[] = [
   MysqlMessaging,
   MysqlKeys,
   MysqlDeviceLinks,
+  MysqlRetention,
 ];

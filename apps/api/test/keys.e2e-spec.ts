@@ -236,6 +236,52 @@ describeE2E('key directory', () => {
     });
   });
 
+  describe('device lookup (GET /keys/:userId/devices)', () => {
+    it('lists the protocol addresses of every device with keys and claims no prekey', async () => {
+      const [alice, bob, identity] = await pairedUsers();
+      await as(alice)
+        .put('/keys', keyUpload(identity, { ec: 2, kyber: 2, registrationId: 11 }))
+        .expect(200);
+      const laptop = await (await import('./utils/users.js')).loginAs(sut, alice.handle, { deviceName: 'Laptop' });
+      await as(laptop)
+        .put('/keys', keyUpload(identity, { ec: 2, kyber: 2, registrationId: 22 }))
+        .expect(200);
+      // A device without keys cannot send: it is not listed.
+      await (await import('./utils/users.js')).loginAs(sut, alice.handle, { deviceName: 'Tablet' });
+
+      const listed = (await as(bob).get(`/keys/${alice.id}/devices`).expect(200)).body;
+      expect(listed).toEqual({
+        devices: [
+          { deviceId: alice.deviceId, protocolDeviceId: 1, registrationId: 11 },
+          { deviceId: laptop.deviceId, protocolDeviceId: 2, registrationId: 22 },
+        ],
+      });
+      await as(bob).get(`/keys/${alice.id}/devices`).expect(200);
+      expect(await count(alice)).toMatchObject({ ecPreKeys: 2, kyberPreKeys: 2 });
+      // The caller's own account: every device, the calling one included.
+      const own = (await as(laptop).get(`/keys/${alice.id}/devices`).expect(200)).body;
+      expect(own.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([alice.deviceId, laptop.deviceId]);
+    });
+
+    it('answers 404 for an unpaired, a blocked and an unknown user, and drops revoked devices', async () => {
+      const [alice, bob, identity] = await pairedUsers();
+      const carol = await createUser(sut, 'carol');
+      await as(alice).put('/keys', keyUpload(identity)).expect(200);
+      expect((await as(carol).get(`/keys/${alice.id}/devices`).expect(404)).body.code).toBe('KEYS_NOT_FOUND');
+      await as(bob).get('/keys/00000000-0000-4000-8000-000000000000/devices').expect(404);
+      await as(bob).get('/keys/not-a-uuid/devices').expect(400);
+      await request(sut.http).get(`/keys/${alice.id}/devices`).expect(401);
+
+      const other = await (await import('./utils/users.js')).loginAs(sut, alice.handle, { deviceName: 'Phone' });
+      await as(other).delete(`/devices/${alice.deviceId}`).expect(204);
+      expect((await as(bob).get(`/keys/${alice.id}/devices`).expect(200)).body).toEqual({ devices: [] });
+
+      await as(alice).post('/blocks', { userId: bob.id }).expect(401); // alice's device is revoked
+      await as(other).post('/blocks', { userId: bob.id }).expect(204);
+      await as(bob).get(`/keys/${alice.id}/devices`).expect(404);
+    });
+  });
+
   describe('bad input (nothing stored)', () => {
     let alice: TestUser;
     let identity: IdentityKeyPair;

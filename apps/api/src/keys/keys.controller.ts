@@ -1,11 +1,16 @@
 import { Body, Controller, Get, HttpStatus, Param, Put } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { KeysUploadRequest, PreKeyBundleResponse, PreKeyCountResponse } from '@pairchat/keys';
+import type { DeviceAddressList, KeysUploadRequest, PreKeyBundleResponse, PreKeyCountResponse } from '@pairchat/keys';
 import { type AuthContext, CurrentAuth } from '../auth/auth-context.js';
 import { Authenticated } from '../auth/jwt-auth.guard.js';
 import { ApiErrorResponses } from '../common/api-error-response.dto.js';
 import { uuidParam } from '../common/validation.js';
-import { KeysUploadRequestDto, PreKeyBundleResponseDto, PreKeyCountResponseDto } from './dto/keys.dto.js';
+import {
+  DeviceAddressListDto,
+  KeysUploadRequestDto,
+  PreKeyBundleResponseDto,
+  PreKeyCountResponseDto,
+} from './dto/keys.dto.js';
 import { KeysService } from './keys.service.js';
 
 const UPLOAD_ERRORS = {
@@ -55,6 +60,23 @@ export class KeysController {
   @ApiErrorResponses({ [HttpStatus.NOT_FOUND]: 'KEYS_NOT_FOUND: the device has not uploaded keys yet' })
   getPreKeyCount(@CurrentAuth() auth: AuthContext): Promise<PreKeyCountResponse> {
     return this.service.count(auth);
+  }
+
+  @Get(':userId/devices')
+  @ApiOperation({
+    summary:
+      "List a paired user's devices that have keys (or the caller's own), with protocol device and registration ids; claims no prekeys",
+  })
+  @ApiOkResponse({ type: DeviceAddressListDto })
+  @ApiErrorResponses({
+    [HttpStatus.BAD_REQUEST]: 'VALIDATION_FAILED: the user id is not a UUID',
+    [HttpStatus.NOT_FOUND]: 'KEYS_NOT_FOUND: unknown user, not paired, or blocked (one answer for all)',
+  })
+  listKeyDevices(
+    @CurrentAuth() auth: AuthContext,
+    @Param('userId', uuidParam('userId')) userId: string,
+  ): Promise<DeviceAddressList> {
+    return this.service.listDeviceAddresses(auth, userId);
   }
 
   @Get(':userId')

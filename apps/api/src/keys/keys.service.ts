@@ -4,6 +4,7 @@ import { nativeEngine } from '@pairchat/crypto/native';
 import {
   decodeKeysUpload,
   type DecodedKeysUpload,
+  type DeviceAddressList,
   type DeviceBundleWire,
   type KeyFieldError,
   KeyValidationError,
@@ -166,6 +167,33 @@ export class KeysService {
     if (bundles.length === 0 && !self) throw notFound();
     void this.signalReplenish(bundles.map((b) => b.deviceId));
     return { identityKey: b64(identity.publicKey), devices: bundles };
+  }
+
+  /**
+   * `GET /keys/:userId/devices`: the protocol addresses of `targetUserId`'s active devices that have
+   * keys (the caller's own account: every device, the caller's included), so a recipient can name
+   * the sender of an envelope. Claims nothing and is not rate limited like bundle fetches.
+   * @throws KEYS_NOT_FOUND (404) when not paired (or blocked) or unknown: the same answer as
+   *   {@link claimBundles}, so neither endpoint is an oracle
+   */
+  async listDeviceAddresses(auth: AuthContext, targetUserId: string): Promise<DeviceAddressList> {
+    const self = targetUserId === auth.userId;
+    if (!self && !(await this.pairing.canCommunicate(auth.userId, targetUserId))) {
+      throw keysError(KeysErrorCode.KeysNotFound, 'no keys for this user');
+    }
+    const active = await this.devices.list(targetUserId, auth.deviceId);
+    const registered = active.length
+      ? await this.deviceKeys.findBy({ userId: targetUserId, deviceId: In(active.map((d) => d.id)) })
+      : [];
+    const withKeys = await this.devicesWithKeys(registered.map((d) => d.deviceId));
+    const registrationIds = new Map(active.map((d) => [d.id, d.registrationId]));
+    const devices: DeviceAddressList['devices'] = [];
+    for (const device of registered) {
+      const registrationId = registrationIds.get(device.deviceId) ?? null;
+      if (registrationId === null || !withKeys.has(device.deviceId)) continue;
+      devices.push({ deviceId: device.deviceId, protocolDeviceId: device.protocolDeviceId, registrationId });
+    }
+    return { devices: devices.sort((a, b) => a.protocolDeviceId - b.protocolDeviceId) };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type {
+  DeviceAddressList,
   DeviceBundleWire,
   EcPreKeyWire,
   KeysUploadRequest,
@@ -8,6 +9,8 @@ import type {
   PreKeyCountResponse,
   SignedEcPreKeyWire,
 } from '@pairchat/keys';
+
+type DeviceAddressEntry = DeviceAddressList['devices'][number];
 
 // Documentation of the key directory's bodies. Validation is the shared zod schema in @pairchat/keys
 // (decodeKeysUpload), which also checks every byte length, key type byte and signature.
@@ -122,6 +125,25 @@ export class PreKeyBundleResponseDto implements PreKeyBundleResponse {
 
   @ApiProperty({ type: [DeviceBundleDto], description: 'One bundle per active device that has keys' })
   devices!: DeviceBundleDto[];
+}
+
+export class DeviceAddressDto implements DeviceAddressEntry {
+  @ApiProperty({
+    description: "The device's API id (the `senderDeviceId` of its envelopes)",
+    example: '2b1f1c0e-4d3a-4f7e-9a61-0c2b3d4e5f60',
+  })
+  deviceId!: string;
+
+  @ApiProperty({ description: 'The device number in Signal protocol addresses (1..127)', example: 1 })
+  protocolDeviceId!: number;
+
+  @ApiProperty({ description: 'Signal registration id of the device', example: 4242 })
+  registrationId!: number;
+}
+
+export class DeviceAddressListDto implements DeviceAddressList {
+  @ApiProperty({ type: [DeviceAddressDto], description: 'Active devices that have keys, by protocol device id' })
+  devices!: DeviceAddressDto[];
 }
 
 export class PreKeyCountResponseDto implements PreKeyCountResponse {

@@ -8,7 +8,7 @@ import { ApiClient } from '@/api/client.js';
 import { ApiError } from '@/api/errors.js';
 import { apiError, installFakeFetch } from '@/testing/fake-fetch.js';
 import { type DeviceLinkApi, waitForSealedIdentity } from './device-link-api.js';
-import { parseDeviceLinkCode } from './device-link-code.js';
+import { fromBase64, parseDeviceLinkCode, toBase64, toBase64Url } from './device-link-code.js';
 import { DeviceKeys } from './device-keys.js';
 import { EngineClient } from './engine-client.js';
 import { fakeEngineWorker } from './fake-engine-worker.js';
@@ -46,8 +46,8 @@ function fakeLinkServer() {
   const api: DeviceLinkApi = {
     create: async (ephemeralPublicKey) => {
       const linkId = crypto.randomUUID();
-      const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
-      links.set(linkId, { token, sealed: null, keyLength: Buffer.from(ephemeralPublicKey, 'base64').length });
+      const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+      links.set(linkId, { token, sealed: null, keyLength: fromBase64(ephemeralPublicKey, 'key').length });
       return { linkId, linkToken: token, expiresAt: new Date(Date.now() + 600_000).toISOString() };
     },
     get: async (linkId) => dto(linkId),
@@ -120,8 +120,8 @@ describe('linking a second device (two worker-backed devices)', () => {
     await receiver.open('pairchat-device-receiver', USER);
     const server = fakeLinkServer();
     const key = await receiver.createLinkKey();
-    const created = await server.api.create(Buffer.from(key).toString('base64'));
-    const code = `${created.linkId}.${created.linkToken}.${Buffer.from(key).toString('base64url')}`;
+    const created = await server.api.create(toBase64(key));
+    const code = `${created.linkId}.${created.linkToken}.${toBase64Url(key)}`;
     const { body } = await sender.sealIdentityForLink(code);
     const link = { linkId: created.linkId, sealed: body };
 
@@ -140,7 +140,7 @@ describe('linking a second device (two worker-backed devices)', () => {
       ...server.api,
       get: async (linkId) => ({ ...(await server.api.get(linkId)), status: 'expired' }),
     };
-    const { linkId } = await server.api.create(Buffer.alloc(32, 1).toString('base64'));
+    const { linkId } = await server.api.create(toBase64(new Uint8Array(32).fill(1)));
     await expect(waitForSealedIdentity(expired, linkId, { pollMs: 5 })).rejects.toThrow('expired');
   });
 });

@@ -1,14 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_MAIN, startApiProcess, type ApiProcess as RunningApi } from '../../../api/test/utils/api-process.js';
 
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const API_MAIN = join(ROOT, 'apps/api/dist/main.js');
-export const WEB_INDEX = join(ROOT, 'apps/web/dist/index.html');
+export const WEB_DIST = join(ROOT, 'apps/web/dist');
+export const WEB_INDEX = join(WEB_DIST, 'index.html');
+export { API_MAIN };
 
 /**
  * With PAIRCHAT_E2E_BUILD=1, builds libs, web and api first; then reports whether the api is
@@ -32,99 +33,51 @@ export function ensureBuilt(suite: string): boolean {
   return built;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** A running api process on its own SQLite file, with everything it printed. */
-export interface ApiProcess {
+/** The built api on its own fresh SQLite database, serving the built web app. */
+export interface SqliteApi {
   baseUrl: string;
   sqlitePath: string;
-  dataDir: string;
-  process: ChildProcess;
   /** Everything written to stdout and stderr so far (complete, for the plaintext scan). */
   output(): string;
-  /** SIGTERM, then SIGKILL after 5 s. */
   stop(): Promise<void>;
-  /** Stops and deletes the data directory. */
+  /** Stops the process and deletes its data directory. */
   dispose(): Promise<void>;
 }
 
-/** Starts the built api on a free port with a fresh SQLite database and waits for /health. */
-export async function startApi(options: { logLevel?: string; env?: Record<string, string> } = {}): Promise<ApiProcess> {
+export async function startSqliteApi(
+  options: { logLevel?: string; env?: Record<string, string> } = {},
+): Promise<SqliteApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pairchat-web-e2e-'));
   const sqlitePath = join(dataDir, 'pairchat.sqlite');
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [API_MAIN], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      SQLITE_PATH: sqlitePath,
-      LOG_LEVEL: options.logLevel ?? 'warn',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const chunks: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const output = () => chunks.join('');
-
-  async function stop(): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  let api: RunningApi;
+  try {
+    api = await startApiProcess(
+      {
+        SQLITE_PATH: sqlitePath,
+        WEB_DIST_DIR: WEB_DIST,
+        LOG_LEVEL: options.logLevel ?? 'warn',
+        JWT_SECRET: randomBytes(32).toString('base64url'),
+        ...options.env,
+      },
+      60_000,
+    );
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
-
-  const api: ApiProcess = {
-    baseUrl,
+  const stop = async () => {
+    const killer = setTimeout(() => api.child.kill('SIGKILL'), 5_000);
+    await api.stop();
+    clearTimeout(killer);
+  };
+  return {
+    baseUrl: api.url,
     sqlitePath,
-    dataDir,
-    process: child,
-    output,
+    output: api.output,
     stop,
     async dispose() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  try {
-    await waitForHealth(baseUrl, child, output);
-  } catch (error) {
-    await api.dispose();
-    throw error;
-  }
-  return api;
-}
-
-async function waitForHealth(baseUrl: string, api: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (api.exitCode !== null) throw new Error(`api exited with ${api.exitCode}:\n${output().slice(-8000)}`);
-    try {
-      const response = await fetch(`${baseUrl}/health`, { headers: { Accept: 'application/json' } });
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`api did not become healthy:\n${output().slice(-8000)}`);
 }

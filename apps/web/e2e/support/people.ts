@@ -74,9 +74,12 @@ export async function registerAndSignIn(person: Person, deviceName: string): Pro
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByLabel('Name this device').fill(deviceName);
   const keysPublished = page
-    .waitForResponse((response) => new URL(response.url()).pathname === '/keys' && response.request().method() === 'PUT', {
-      timeout: 90_000,
-    })
+    .waitForResponse(
+      (response) => new URL(response.url()).pathname === '/keys' && response.request().method() === 'PUT',
+      {
+        timeout: 90_000,
+      },
+    )
     .then((response) => {
       if (!response.ok()) throw new Error(`PUT /keys answered ${response.status()}`);
     });

@@ -27,7 +27,8 @@ interface Pattern {
 /** The forms to look for: the UTF-8 text, and its base64 / base64url runs at offsets 0, 1 and 2. */
 export function patternsFor(needle: string): Pattern[] {
   const utf8 = Buffer.from(needle, 'utf8');
-  if (utf8.length < MIN_NEEDLE_BYTES) throw new RangeError(`needle "${needle}" is shorter than ${MIN_NEEDLE_BYTES} bytes`);
+  if (utf8.length < MIN_NEEDLE_BYTES)
+    throw new RangeError(`needle "${needle}" is shorter than ${MIN_NEEDLE_BYTES} bytes`);
   const patterns: Pattern[] = [{ needle, encoding: 'utf8', text: needle, bytes: utf8 }];
   for (let shift = 0; shift < 3; shift++) {
     // A window of whole 3-byte groups starting at `shift` encodes to the same characters wherever

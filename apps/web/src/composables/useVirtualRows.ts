@@ -17,6 +17,9 @@ import {
 } from '@/components/conversation/scroll-anchor.js';
 import { ESTIMATED_ROW_HEIGHT, rowOffsets, visibleWindow } from '@/components/conversation/virtual-window.js';
 
+/** Input that means the reader is scrolling, as opposed to the list moving itself. */
+const USER_SCROLL_EVENTS = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+
 /**
  * Virtual scrolling for a list of keyed rows of unknown height inside `scroller`: renders the
  * window around the viewport, measures rendered rows with a ResizeObserver, and keeps the scroll
@@ -35,6 +38,8 @@ export function useVirtualRows(
   const viewport = ref(0);
   const atBottom = ref(true);
   let anchor: ScrollAnchor = { kind: 'bottom' };
+  let seekingBottom = 0;
+  let expectedTop: number | null = null;
 
   const offsets = computed(() => {
     void measured.value;
@@ -53,7 +58,28 @@ export function useVirtualRows(
 
   function onScroll() {
     readScroll();
+    const element = scroller.value;
+    // The event of our own scrollTop write can arrive after rows grew below it: not the reader moving.
+    if (element && expectedTop !== null && Math.abs(element.scrollTop - expectedTop) <= 1) {
+      expectedTop = null;
+      return;
+    }
+    expectedTop = null;
+    // While a smooth scroll to the bottom runs, its own scroll events must not re-anchor to a row.
+    if (seekingBottom > Date.now() && !atBottom.value) return;
+    seekingBottom = 0;
     anchor = captureAnchor(keys(), offsets.value, scrollTop.value - listTop(), atBottom.value);
+  }
+
+  function setTop(element: HTMLElement, top: number) {
+    element.scrollTop = top;
+    expectedTop = element.scrollTop;
+  }
+
+  /** The reader took over: a pending smooth scroll to the bottom no longer holds the anchor. */
+  function userScrolled() {
+    seekingBottom = 0;
+    expectedTop = null;
   }
 
   /** Puts the anchored content back where it was after the rows or their heights changed. */
@@ -67,20 +93,25 @@ export function useVirtualRows(
       const row = restoreAnchor(anchor, keys(), offsets.value, element.clientHeight);
       target = row === null ? null : row + listTop();
     }
-    if (target !== null && Math.abs(element.scrollTop - target) > 1) element.scrollTop = target;
+    if (target !== null && Math.abs(element.scrollTop - target) > 1) setTop(element, target);
     readScroll();
   }
 
-  /** Pins to the bottom and scrolls there. */
+  /**
+   * Pins to the bottom and scrolls there. Smoothly only over a short distance (and never with
+   * reduced motion): a long smooth scroll would pass rows whose measuring moves the target.
+   */
   function scrollToBottom(smooth = false) {
     anchor = { kind: 'bottom' };
     const element = scroller.value;
     if (!element) return;
+    const distance = element.scrollHeight - element.clientHeight - element.scrollTop;
     const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? true;
-    if (smooth && !reduce && typeof element.scrollTo === 'function') {
+    if (smooth && !reduce && distance < 2 * element.clientHeight && typeof element.scrollTo === 'function') {
+      seekingBottom = Date.now() + 1_000;
       element.scrollTo({ top: element.scrollHeight, behavior: 'smooth' });
     } else {
-      element.scrollTop = element.scrollHeight;
+      setTop(element, element.scrollHeight);
     }
     readScroll();
   }
@@ -134,9 +165,11 @@ export function useVirtualRows(
       if (scroller.value) boxObserver.value.observe(scroller.value);
       if (scroller.value?.firstElementChild) boxObserver.value.observe(scroller.value.firstElementChild);
     }
+    for (const type of USER_SCROLL_EVENTS) scroller.value?.addEventListener(type, userScrolled, { passive: true });
     scrollToBottom();
   });
   onBeforeUnmount(() => {
+    for (const type of USER_SCROLL_EVENTS) scroller.value?.removeEventListener(type, userScrolled);
     rowObserver.value?.disconnect();
     boxObserver.value?.disconnect();
     observed.clear();

@@ -1,5 +1,12 @@
 import type { RouteRecordRaw } from 'vue-router';
 
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The chat layout: the page fills the window below the header. */
+    chat?: boolean;
+  }
+}
+
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: { name: 'pairs' } },
   {
@@ -25,6 +32,18 @@ export const routes: RouteRecordRaw[] = [
     name: 'safety-number',
     component: () => import('@/pages/SafetyNumberPage.vue'),
     meta: { requiresAuth: true, title: 'Safety number' },
+  },
+  {
+    path: '/chat',
+    name: 'chats',
+    component: () => import('@/pages/ChatPage.vue'),
+    meta: { requiresAuth: true, title: 'Chats', chat: true },
+  },
+  {
+    path: '/chat/:userId',
+    name: 'chat',
+    component: () => import('@/pages/ChatPage.vue'),
+    meta: { requiresAuth: true, title: 'Chat', chat: true },
   },
   {
     path: '/devices',

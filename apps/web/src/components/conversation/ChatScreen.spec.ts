@@ -53,7 +53,9 @@ describe('ChatScreen', () => {
   it('opens a conversation, loads its history, marks it read and sends', async () => {
     const bob = aConversation({ id: 'user-bob', unread: 1 });
     const fake = fakeChatStore({ conversations: [bob] });
-    fake.givePages([{ items: [aChatItem({ text: 'hi alice' }), anOutgoingItem('read', { text: 'hi bob' })], hasMore: false }]);
+    fake.givePages([
+      { items: [aChatItem({ text: 'hi alice' }), anOutgoingItem('read', { text: 'hi bob' })], hasMore: false },
+    ]);
 
     const { sut } = await mountScreen(fake, 'user-bob');
 

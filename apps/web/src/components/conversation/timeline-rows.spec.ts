@@ -25,10 +25,11 @@ describe('timelineRows', () => {
 
   it('keeps the store order', () => {
     const items = [aChatItem({ id: 'z' }), aChatItem({ id: 'y' })];
-    expect(timelineRows(items, Date.now()).filter((row) => row.kind === 'item').map((row) => row.key)).toEqual([
-      'z',
-      'y',
-    ]);
+    expect(
+      timelineRows(items, Date.now())
+        .filter((row) => row.kind === 'item')
+        .map((row) => row.key),
+    ).toEqual(['z', 'y']);
   });
 });
 

@@ -6,8 +6,7 @@
 import type { ChatItem } from '@/chat/types.js';
 
 export type TimelineRow =
-  | { kind: 'day'; key: string; label: string; day: string }
-  | { kind: 'item'; key: string; item: ChatItem };
+  { kind: 'day'; key: string; label: string; day: string } | { kind: 'item'; key: string; item: ChatItem };
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
 const yearFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });

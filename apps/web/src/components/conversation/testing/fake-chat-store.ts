@@ -3,7 +3,9 @@ import type { ChatItem, ConnectionState, ConversationSummary, HistoryPage } from
 import type { ChatStoreView } from '../chat-store-view.js';
 
 /** An in-memory ChatStoreView that records what the screens asked of it. */
-export function fakeChatStore(options: { conversations?: ConversationSummary[]; items?: Record<string, ChatItem[]> } = {}) {
+export function fakeChatStore(
+  options: { conversations?: ConversationSummary[]; items?: Record<string, ChatItem[]> } = {},
+) {
   const calls = reactive({
     send: [] as [string, string][],
     markRead: [] as string[],

@@ -52,7 +52,7 @@ export const envFields = z.object({
   MESSAGE_FLUSH_INTERVAL_MS: int(0, 1_000).default(2),
   MESSAGE_FLUSH_MAX_ROWS: int(1, 10_000).default(1_000),
   MESSAGE_FLUSH_MAX_BYTES: int(65_536, 268_435_456).default(4_194_304),
-  MESSAGE_POLICY_CACHE_MS: int(0, 60_000).default(1_000),
+  MESSAGE_POLICY_CACHE_MS: int(0, 300_000).default(10_000),
 });
 
 export const envSchema = envFields.superRefine((env, ctx) => {

@@ -33,6 +33,8 @@ interface User {
       JWT_SECRET: randomBytes(32).toString('hex'),
       LOGIN_LIMIT_PER_IP: '10000',
       MESSAGE_RATE_LIMIT: '100000',
+      // Long enough that only the invalidation can explain a pairing change reaching another node.
+      MESSAGE_POLICY_CACHE_MS: '60000',
     };
     nodes = await Promise.all([startApiProcess(env), startApiProcess(env), startApiProcess(env)]);
   }, 90_000);
@@ -113,6 +115,50 @@ interface User {
     expect(channels).toEqual(
       expect.arrayContaining([expect.stringContaining(`device:${bobLaptop.session.device.id}`)]),
     );
+  });
+
+  it('applies a block, an unblock and an unpair made on one node to sends on another at once', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const { request } = (await post(
+      nodes[2]!,
+      '/pairs/requests',
+      { handle: bob.handle },
+      alice.session.accessToken,
+    )) as {
+      request: { id: string };
+    };
+    const pairDto = (await post(nodes[0]!, `/pairs/requests/${request.id}/accept`, {}, bob.session.accessToken)) as {
+      id: string;
+    };
+    const a = await connect(nodes[1]!, alice);
+    const outcome = async () => {
+      const answer = (await send(a, bob, [bob.session.device.id])) as
+        MessageSendAck | { ok: false; error: { code: string } };
+      return answer.ok ? 'sent' : answer.error.code;
+    };
+    /** Polls for up to 1 s (pub/sub is asynchronous), far below the 60 s cache. */
+    const becomes = async (expected: string) => {
+      const deadline = Date.now() + 1_000;
+      let last = await outcome();
+      while (last !== expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        last = await outcome();
+      }
+      return last;
+    };
+    const remove = (node: ApiProcess, path: string, token: string) =>
+      fetch(`${node.url}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => r.status,
+      );
+
+    expect(await outcome()).toBe('sent'); // node 1 now caches "paired"
+    await post(nodes[0]!, '/blocks', { userId: alice.id }, bob.session.accessToken);
+    expect(await becomes('NOT_PAIRED')).toBe('NOT_PAIRED');
+    expect(await remove(nodes[2]!, `/blocks/${alice.id}`, bob.session.accessToken)).toBe(204);
+    expect(await becomes('sent')).toBe('sent');
+    expect(await remove(nodes[0]!, `/pairs/${pairDto.id}`, bob.session.accessToken)).toBe(204);
+    expect(await becomes('NOT_PAIRED')).toBe('NOT_PAIRED');
   });
 
   it('loses nothing when a node dies: its clients reconnect elsewhere and get every queued message once', async () => {

@@ -98,7 +98,9 @@ describe(ChatService.name, () => {
     // A removed device is dropped (extra) and its session forgotten.
     relay.remove(laptop.deviceId);
     const third = await alice.service.send(BOB, 'laptop gone');
-    await until(async () => expect((await rows(alice, BOB)).find((r) => r.id === third.id)?.status).not.toBe('pending'));
+    await until(async () =>
+      expect((await rows(alice, BOB)).find((r) => r.id === third.id)?.status).not.toBe('pending'),
+    );
     expect(relay.log.find((p) => p.clientMessageId === third.id)!.envelopes).toHaveLength(1);
   }, 40_000);
 
@@ -185,6 +187,10 @@ describe(ChatService.name, () => {
     await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
     await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('delivered'));
 
+    const placeholders: string[] = [];
+    bob.service.on('items', (_c, items) =>
+      placeholders.push(...items.filter((i) => i.kind === 'undecryptable').map((i) => i.id)),
+    );
     // Bob loses his session with alice (e.g. restored from an old backup): the next message fails.
     await bob.engine.deleteSession({ name: ALICE, deviceId: 1 });
     const lost = await alice.service.send(BOB, 'this one is lost at first');
@@ -200,6 +206,7 @@ describe(ChatService.name, () => {
     // Same server id as the original, so bob's receipts name what alice holds.
     const original = (await rows(alice, BOB))[1]!;
     expect(replaced.messageId).toBe(original.messageId);
+    expect(placeholders).toEqual([`undecryptable-${original.messageId}`]);
     expect(await bob.history.get(ALICE, `undecryptable-${original.messageId}`)).toBeNull();
     expect(relay.claims.filter((u) => u === ALICE).length).toBeGreaterThanOrEqual(1); // fresh session for the request
     await until(async () => expect((await rows(alice, BOB))[1]!.status).toBe('delivered'));
@@ -221,7 +228,11 @@ describe(ChatService.name, () => {
 
     // A late delivered status does not move a read message back.
     const [first] = await rows(alice, BOB);
-    alice.transport.emitEvent('status', { clientMessageId: first!.id, messageId: first!.messageId!, status: 'delivered' });
+    alice.transport.emitEvent('status', {
+      clientMessageId: first!.id,
+      messageId: first!.messageId!,
+      status: 'delivered',
+    });
     await new Promise((r) => setTimeout(r, 50));
     expect((await rows(alice, BOB))[0]!.status).toBe('read');
   }, 30_000);
@@ -261,4 +272,52 @@ describe(ChatService.name, () => {
     alice.transport.emitEvent('notice', { id: '78', kind: 'gap', count: 3, serverTimestamp: new Date().toISOString() });
     await until(async () => expect((await rows(alice, BOB)).find((r) => r.kind === 'gap')).toMatchObject({ count: 3 }));
   }, 30_000);
+
+  it('decrypts a PreKey message from a new identity, then shows one identity-change row', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'before the reinstall');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+
+    // Bob reinstalls: a new device with a new identity key takes protocol device id 1.
+    relay.remove(bob.deviceId);
+    bob.transport.disconnect();
+    const reinstalled = await relayDevice(relay, BOB, 1, { freshIdentity: true });
+    reinstalled.transport.connect();
+    await reinstalled.service.send(ALICE, 'new phone, who dis');
+
+    await until(async () => {
+      const kinds = (await rows(alice, BOB)).map((r) => [r.kind, r.text]);
+      expect(kinds).toEqual([
+        ['text', 'before the reinstall'],
+        ['identity-change', null],
+        ['text', 'new phone, who dis'],
+      ]);
+    });
+    const [notice] = await alice.engine.identityChanges();
+    expect(notice).toMatchObject({ name: BOB, accepted: true });
+  }, 40_000);
+
+  it('holds sends to a changed identity until the user accepts it, then sends them', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+
+    relay.remove(bob.deviceId);
+    bob.transport.disconnect();
+    const reinstalled = await relayDevice(relay, BOB, 1, { freshIdentity: true });
+    reinstalled.transport.connect();
+    const flags: boolean[] = [];
+    alice.service.on('identity', (_c, changed) => flags.push(changed));
+
+    const held = await alice.service.send(BOB, 'to the new key');
+    await until(() => expect(flags).toEqual([true]));
+    expect((await alice.history.get(BOB, held.id))!.item.status).toBe('pending');
+    expect(await rows(reinstalled, ALICE)).toEqual([]);
+
+    await alice.service.acceptIdentity(BOB);
+    expect(flags).toEqual([true, false]);
+    await until(async () => expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['to the new key']));
+  }, 40_000);
 });

@@ -10,13 +10,7 @@
  * change never loses it.
  * @module
  */
-import {
-  type CiphertextMessage,
-  fromBase64,
-  isProtocolError,
-  type PreKeyBundle,
-  toBase64,
-} from '@pairchat/crypto';
+import { type CiphertextMessage, fromBase64, isProtocolError, type PreKeyBundle, toBase64 } from '@pairchat/crypto';
 import { bundleFromWire, type PreKeyBundleResponse } from '@pairchat/keys';
 import {
   type Content,
@@ -52,6 +46,8 @@ export interface ChatCrypto {
   decryptMessage(message: CiphertextMessage, address: AddressDto): Promise<DecryptedMessage>;
   deleteSession(address: AddressDto): Promise<void>;
   acceptIdentityChanges(userId: string): Promise<number>;
+  /** Identity changes seen (unaccepted ones hold sends to that contact). */
+  identityChanges(): Promise<{ name: string; accepted: boolean }[]>;
 }
 
 /** One device of an account as protocol addresses need it. */
@@ -214,6 +210,11 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   /** Loads the device cache and sends what a previous run left pending. */
   async start(): Promise<void> {
     this.stopped = false;
+    for (const change of await this.crypto.identityChanges()) {
+      if (change.accepted || this.identityBlocked.has(change.name)) continue;
+      this.identityBlocked.add(change.name);
+      this.emit('identity', change.name, true);
+    }
     for (const userId of await this.history.stateKeys(DEVICES)) {
       const list = await this.history.getState<DeviceAddress[]>(`${DEVICES}${userId}`);
       if (list) this.devices.set(userId, list);
@@ -259,7 +260,14 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       messageId: null,
     };
     await this.history.insert(item, { local: true });
-    await this.queue({ clientMessageId: id, recipientUserId: conversationId, kind: 'message', content, rowId: id, mismatches: 0 });
+    await this.queue({
+      clientMessageId: id,
+      recipientUserId: conversationId,
+      kind: 'message',
+      content,
+      rowId: id,
+      mismatches: 0,
+    });
     this.changed(conversationId, [item]);
     return item;
   }
@@ -270,7 +278,14 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (!record?.local || record.item.status !== 'failed' || record.item.text === null) return;
     const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending' }));
     const content: MessageContent = { v: 1, t: 'message', id, text: record.item.text, sentAt: record.item.sentAt };
-    await this.queue({ clientMessageId: id, recipientUserId: conversationId, kind: 'message', content, rowId: id, mismatches: 0 });
+    await this.queue({
+      clientMessageId: id,
+      recipientUserId: conversationId,
+      kind: 'message',
+      content,
+      rowId: id,
+      mismatches: 0,
+    });
     if (item) this.changed(conversationId, [item]);
   }
 
@@ -462,7 +477,11 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
           throw error;
         }
       }
-      list.push({ deviceId: wire.deviceId, protocolDeviceId: wire.protocolDeviceId, registrationId: wire.registrationId });
+      list.push({
+        deviceId: wire.deviceId,
+        protocolDeviceId: wire.protocolDeviceId,
+        registrationId: wire.registrationId,
+      });
     }
     await this.setDevices(userId, list);
     return list;
@@ -604,7 +623,9 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       content = decodeContent(decrypted.plaintext);
     } catch (error) {
       if (!isProtocolError(error) && !(error instanceof ContentError)) throw error;
-      await this.undecryptable(envelope, conversationId, fromSelf, address, isProtocolError(error));
+      // A duplicate means the session already moved past this message: it is healthy, keep it.
+      const reset = isProtocolError(error) && error.code !== 'DuplicatedMessage';
+      await this.undecryptable(envelope, conversationId, fromSelf, address, reset);
       return;
     }
     if (decrypted.identityChanged && !fromSelf) {
@@ -759,7 +780,13 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         const ids = [...batch!.ids];
         void (async () => {
           for (const messageIds of chunk(ids, MAX_RECEIPT_MESSAGE_IDS)) {
-            await this.queueControl(conversationId, { v: 1, t: 'receipt', type: 'delivered', messageIds, sentAt: this.now() });
+            await this.queueControl(conversationId, {
+              v: 1,
+              t: 'receipt',
+              type: 'delivered',
+              messageIds,
+              sentAt: this.now(),
+            });
           }
         })().catch((e) => this.problem(e));
       }, RECEIPT_BATCH_MS);
@@ -803,7 +830,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     const listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
     const found = listed.find((d) => d.deviceId === deviceId) ?? null;
     // Merged, not replaced: the cache may hold a device whose session this device still uses.
-    const merged = [...(this.devices.get(userId) ?? []).filter((d) => !listed.some((l) => l.deviceId === d.deviceId)), ...listed];
+    const merged = [
+      ...(this.devices.get(userId) ?? []).filter((d) => !listed.some((l) => l.deviceId === d.deviceId)),
+      ...listed,
+    ];
     await this.setDevices(userId, merged);
     return found;
   }

@@ -72,6 +72,7 @@ export function compareItems(a: ChatItem, b: ChatItem): number {
 
 export class HistoryStore {
   private writing: Promise<unknown> = Promise.resolve();
+  private lastClock = 0;
 
   constructor(
     private readonly vault: Vault,
@@ -121,7 +122,9 @@ export class HistoryStore {
   insert(item: ChatItem, options: { local?: boolean; sortKey?: string } = {}): Promise<HistoryRecord | null> {
     return this.exclusive(async () => {
       if ((await this.sortKeyOf(item.conversationId, item.id)) !== null) return null;
-      const sortKey = options.sortKey ?? `${String(this.now()).padStart(CLOCK_DIGITS, '0')}${SEP}${item.id}`;
+      // Strictly increasing within a run, so rows stored in the same millisecond keep their order.
+      this.lastClock = Math.max(this.now(), this.lastClock + 1);
+      const sortKey = options.sortKey ?? `${String(this.lastClock).padStart(CLOCK_DIGITS, '0')}${SEP}${item.id}`;
       const record: HistoryRecord = { item, sortKey, ...(options.local ? { local: true } : {}) };
       await this.write(record);
       await this.touchMeta(item.conversationId, (meta) => {

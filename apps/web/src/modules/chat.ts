@@ -19,7 +19,11 @@ export function install(_app: App): void {
     (current, previous) => {
       if (previous) chat.stop();
       if (current && session.user && session.device && keys.protocolDeviceId !== null) {
-        void chat.start({ userId: session.user.id, deviceId: session.device.id, protocolDeviceId: keys.protocolDeviceId });
+        void chat.start({
+          userId: session.user.id,
+          deviceId: session.device.id,
+          protocolDeviceId: keys.protocolDeviceId,
+        });
       }
     },
     { immediate: true },

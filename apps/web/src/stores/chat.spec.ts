@@ -33,7 +33,11 @@ function fakeLocks(): LockManagerLike {
 }
 
 /** One tab: its own Pinia, wired to the device on the relay. */
-function tab(device: Device, contact: { id: string; handle: string }, locks: LockManagerLike | null = null): {
+function tab(
+  device: Device,
+  contact: { id: string; handle: string },
+  locks: LockManagerLike | null = null,
+): {
   pinia: Pinia;
   chat: ReturnType<typeof useChatStore>;
 } {
@@ -151,8 +155,17 @@ describe('useChatStore', () => {
 
     leader.chat.stop(); // the tab closes: its lock frees and the follower leads
     await b.chat.send(ALICE, 'still there?');
-    await until(() => expect(follower.chat.items(BOB).map((i) => i.text)).toEqual(['typed in the second tab', 'still there?']));
+    await until(() =>
+      expect(follower.chat.items(BOB).map((i) => i.text)).toEqual(['typed in the second tab', 'still there?']),
+    );
     await follower.chat.send(BOB, 'yes, from the new leader');
-    await until(() => expect(b.chat.items(ALICE).map((i) => i.text).at(-1)).toBe('yes, from the new leader'));
+    await until(() =>
+      expect(
+        b.chat
+          .items(ALICE)
+          .map((i) => i.text)
+          .at(-1),
+      ).toBe('yes, from the new leader'),
+    );
   }, 40_000);
 });

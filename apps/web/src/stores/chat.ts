@@ -2,7 +2,13 @@ import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref, shallowReactive } from 'vue';
 import { PairchatClient, type Presence } from '@pairchat/messaging';
 import { api } from '@/api/index.js';
-import { ChatService, type ChatCrypto, type ChatDirectory, type ChatSelf, type ChatTransport } from '@/chat/chat-service.js';
+import {
+  ChatService,
+  type ChatCrypto,
+  type ChatDirectory,
+  type ChatSelf,
+  type ChatTransport,
+} from '@/chat/chat-service.js';
 import { chatDirectory } from '@/chat/directory.js';
 import { compareItems, type ConversationMeta, HistoryStore } from '@/chat/history-store.js';
 import { historyStorage } from '@/chat/sdk-storage.js';
@@ -293,7 +299,9 @@ export const useChatStore = defineStore('chat', () => {
       storageKey: `pairchat.chat.${self.userId}.${self.deviceId}`,
       onEnvelope: (envelope) => pipeline.handleEnvelope(envelope),
     });
-    pipeline.on('items', (conversationId, list, removed) => publish({ t: 'items', conversationId, items: list, removed }));
+    pipeline.on('items', (conversationId, list, removed) =>
+      publish({ t: 'items', conversationId, items: list, removed }),
+    );
     pipeline.on('meta', (meta) => publish({ t: 'meta', meta }));
     pipeline.on('typing', (conversationId, on) => publish({ t: 'typing', conversationId, typing: on }));
     pipeline.on('presence', (p) => publish({ t: 'presence', presence: p }));

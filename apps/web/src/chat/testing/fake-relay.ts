@@ -46,7 +46,16 @@ const uuid = () => `00000000-0000-4000-8000-${(++uuidCounter).toString(16).padSt
 export class FakeRelay {
   readonly devices = new Map<string, RelayDevice>();
   private readonly accepted = new Map<string, MessageSendAck>();
-  private readonly messages = new Map<string, { senderUserId: string; senderDeviceId: string; clientMessageId: string; recipientUserId: string; delivered: boolean }>();
+  private readonly messages = new Map<
+    string,
+    {
+      senderUserId: string;
+      senderDeviceId: string;
+      clientMessageId: string;
+      recipientUserId: string;
+      delivered: boolean;
+    }
+  >();
   private envelopeSeq = 0;
   /** Every accepted `message:send`, for assertions (ciphertext only). */
   readonly log: MessageSendPayload[] = [];
@@ -118,7 +127,8 @@ export class FakeRelay {
       else if (envelope.registrationId !== undefined && envelope.registrationId !== device.registrationId)
         details.stale.push({ userId: device.userId, deviceId: device.deviceId });
     }
-    for (const d of expected) if (!submitted.has(d.deviceId)) details.missing.push({ userId: d.userId, deviceId: d.deviceId });
+    for (const d of expected)
+      if (!submitted.has(d.deviceId)) details.missing.push({ userId: d.userId, deviceId: d.deviceId });
     if (details.missing.length + details.extra.length + details.stale.length > 0) {
       return {
         ok: false,
@@ -174,10 +184,15 @@ export class FakeRelay {
     if (index < 0) return;
     const [envelope] = device.queue.splice(index, 1);
     const message = this.messages.get(envelope!.messageId);
-    if (!message || message.delivered || device.userId !== message.recipientUserId || envelope!.kind !== 'message') return;
+    if (!message || message.delivered || device.userId !== message.recipientUserId || envelope!.kind !== 'message')
+      return;
     message.delivered = true;
     for (const d of this.devicesOf(message.senderUserId)) {
-      d.transport.serverStatus({ clientMessageId: message.clientMessageId, messageId: envelope!.messageId, status: 'delivered' });
+      d.transport.serverStatus({
+        clientMessageId: message.clientMessageId,
+        messageId: envelope!.messageId,
+        status: 'delivered',
+      });
     }
   }
 }
@@ -300,15 +315,15 @@ export async function relayDevice(
   relay: FakeRelay,
   userId: string,
   protocolDeviceId: number,
-  options: { contacts?: string[]; service?: boolean } = {},
+  options: { contacts?: string[]; service?: boolean; freshIdentity?: boolean } = {},
 ) {
   const database = `chat-test-${Date.now()}-${++databaseCounter}`;
   // Devices of one account share its identity key (as linking gives them): copy it store to store.
-  const sibling = [...relay.devices.values()].find((d) => d.userId === userId);
+  const sibling = options.freshIdentity ? undefined : [...relay.devices.values()].find((d) => d.userId === userId);
   if (sibling) {
     const from = await DeviceStores.open({ name: databases.get(sibling.deviceId)! });
     const to = await DeviceStores.open({ name: database });
-    await to.setLocalIdentity(await from.protocol.identity.getIdentityKeyPair(), 1 + (protocolDeviceId * 97) % 16000);
+    await to.setLocalIdentity(await from.protocol.identity.getIdentityKeyPair(), 1 + ((protocolDeviceId * 97) % 16000));
     from.close();
     to.close();
   }
@@ -343,5 +358,16 @@ export async function relayDevice(
     service.stop();
     transport.onEnvelope = () => undefined;
   } else await service.start();
-  return { userId, deviceId, engine, transport, history, vault, service, database, identityKey: fromBase64(upload.identityKey), build };
+  return {
+    userId,
+    deviceId,
+    engine,
+    transport,
+    history,
+    vault,
+    service,
+    database,
+    identityKey: fromBase64(upload.identityKey),
+    build,
+  };
 }

@@ -56,8 +56,19 @@ function matchText(text: string, patterns: Pattern[], where: string, hits: ScanH
   }
 }
 
+/** How much a database scan looked at. */
+export interface ScanStats {
+  tables: number;
+  rows: number;
+  cells: number;
+}
+
 /** Every needle found in any cell of any table. Opens the database read-only. */
-export function scanDatabase(path: string, needles: readonly string[]): ScanHit[] {
+export function scanDatabase(
+  path: string,
+  needles: readonly string[],
+  stats: ScanStats = { tables: 0, rows: 0, cells: 0 },
+): ScanHit[] {
   const patterns = needles.flatMap(patternsFor);
   const hits: ScanHit[] = [];
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -66,12 +77,15 @@ export function scanDatabase(path: string, needles: readonly string[]): ScanHit[
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
       .all()
       .map((row) => (row as { name: string }).name);
+    stats.tables = tables.length;
     for (const table of tables) {
       const statement = db.prepare(`SELECT * FROM "${table.replaceAll('"', '""')}"`).raw(true);
       const columns = statement.columns().map((column) => column.name);
       let index = 0;
       for (const row of statement.iterate() as Iterable<unknown[]>) {
+        stats.rows++;
         row.forEach((value, column) => {
+          stats.cells++;
           const where = `${table}.${columns[column]} (row ${index})`;
           if (value === null || value === undefined) return;
           if (Buffer.isBuffer(value)) {

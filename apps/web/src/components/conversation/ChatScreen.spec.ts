@@ -156,4 +156,19 @@ describe('ChatScreen', () => {
     expect(fake.calls.retry).toEqual([failed.id]);
     sut.unmount();
   });
+
+  it('reads the conversation again once the chat has started', async () => {
+    const fake = fakeChatStore({ conversations: [aConversation()] });
+    fake.state.connection = 'idle';
+    const { sut } = await mountScreen(fake, 'user-bob');
+    expect(fake.calls.loadOlder).toEqual(['user-bob']);
+
+    fake.givePages([{ items: [aChatItem({ text: 'arrived before the page' })], hasMore: false }]);
+    fake.state.connection = 'connecting';
+    await flushPromises();
+
+    expect(fake.calls.loadOlder).toEqual(['user-bob', 'user-bob']);
+    expect(sut.get('[role="log"]').text()).toContain('arrived before the page');
+    sut.unmount();
+  });
 });

@@ -143,8 +143,17 @@ describeE2E('device links', () => {
       expect(bundles.body.identityKey).toBe(b64(identity.publicKey.serialize()));
       expect(bundles.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([phone.deviceId]);
 
+      // Delivered: the sealed identity is dropped at once; the row (public data) waits for the sweep.
       await as(phone).delete(`/devices/links/${link.linkId}`).expect(204);
-      expect((await as(laptop).get(`/devices/links/${link.linkId}`).expect(404)).body.code).toBe('LINK_NOT_FOUND');
+      expect((await as(phone).get(`/devices/links/${link.linkId}`).expect(200)).body).toMatchObject({
+        status: 'completed',
+        sealed: null,
+      });
+      const row = await linkRow(link.linkId);
+      expect([row.ciphertext, row.iv, row.sealer_public_key]).toEqual([null, null, null]);
+      const reuse = await seal(link.code, identity, laptop.id);
+      const again = await as(laptop).post(`/devices/links/${link.linkId}/complete`, reuse.body).expect(409);
+      expect(again.body.code).toBe('LINK_ALREADY_USED');
     });
 
     it('stores no private key: only public keys, a token hash and opaque ciphertext', async () => {

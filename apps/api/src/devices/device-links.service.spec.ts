@@ -169,11 +169,22 @@ describe(DeviceLinksService.name, () => {
     expect(links.rows[0].completedAt).toBeNull();
   });
 
-  it('lets only the new device delete its link', async () => {
+  it('lets only the new device delete its pending link', async () => {
     const { linkId } = await sut.create(newDevice, key());
     await expect(sut.remove(oldDevice, linkId)).rejects.toMatchObject({ code: 'LINK_NOT_FOUND' });
     await sut.remove(newDevice, linkId);
     expect(links.rows).toEqual([]);
+  });
+
+  it('drops the sealed identity once delivered, and still answers a reuse with LINK_ALREADY_USED', async () => {
+    const { linkId, linkToken } = await sut.create(newDevice, key());
+    await sut.complete(oldDevice, linkId, sealedBody(linkToken));
+    await sut.remove(newDevice, linkId);
+    expect(links.rows[0]).toMatchObject({ ciphertext: null, iv: null, sealerPublicKey: null });
+    expect(await sut.get(newDevice, linkId)).toMatchObject({ status: 'completed', sealed: null });
+    await expect(sut.complete(oldDevice, linkId, sealedBody(linkToken))).rejects.toMatchObject({
+      code: 'LINK_ALREADY_USED',
+    });
   });
 
   it('drops the link of a revoked device in the revocation', async () => {

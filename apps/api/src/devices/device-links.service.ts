@@ -26,7 +26,8 @@ import { DevicesService } from './devices.service.js';
 export const DEVICE_LINK_TTL_MS = DEVICE_LINK_TTL_SECONDS * 1000;
 /**
  * Rows stay this long after expiry before the sweep deletes them: a link completed just before it
- * expired can still be fetched, and a late reader learns LINK_EXPIRED rather than LINK_NOT_FOUND.
+ * expired can still be fetched, and a late reader learns LINK_EXPIRED or LINK_ALREADY_USED rather
+ * than LINK_NOT_FOUND.
  */
 export const DEVICE_LINK_RETENTION_MS = 10 * 60_000;
 /** How often each api process deletes old links (idempotent, so every replica may run it). */
@@ -39,7 +40,7 @@ const b64 = (bytes: Buffer) => bytes.toString('base64');
  * Device linking: a new device of an account asks for the account identity (`create`), an existing
  * device of the same account looks the request up (`get`) and completes it once (`complete`) with
  * the identity key pair sealed to the new device's ephemeral key; the new device fetches the sealed
- * identity and deletes the link (`remove`). The server stores and relays only public keys, a token
+ * identity and then drops it (`remove`). The server stores and relays only public keys, a token
  * hash and opaque ciphertext: it cannot read the identity, and an open link is useless without the
  * token, which only the code shown on the new device carries.
  */
@@ -162,13 +163,21 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * `DELETE /devices/links/:linkId`: the new device is done with its link (identity imported) or
-   * cancels it.
+   * `DELETE /devices/links/:linkId`: the new device has imported the identity, or cancels. A pending
+   * link is deleted; a completed one loses its sealed identity at once but stays (public data only)
+   * until the sweep, so a second use of its code is still answered LINK_ALREADY_USED.
    * @throws LINK_NOT_FOUND unless the link is the calling device's own
    */
   async remove(auth: AuthContext, linkId: string): Promise<void> {
-    const result = await this.links.delete({ id: linkId, userId: auth.userId, deviceId: auth.deviceId });
-    if (!result.affected) throw this.notFound();
+    const own = { id: linkId, userId: auth.userId, deviceId: auth.deviceId };
+    const link = await this.links.findOneBy(own);
+    if (!link) throw this.notFound();
+    if (!link.completedAt) {
+      const deleted = await this.links.delete({ ...own, completedAt: IsNull() });
+      if (deleted.affected) return;
+      // Completed in the meantime: fall through and drop what was sealed.
+    }
+    await this.links.update(own, { ciphertext: null, iv: null, sealerPublicKey: null });
   }
 
   /** Deletes links that expired more than {@link DEVICE_LINK_RETENTION_MS} ago; returns how many. */

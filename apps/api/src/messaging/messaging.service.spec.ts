@@ -60,7 +60,8 @@ function fakeStore() {
 function setup(canCommunicate = true) {
   const store = fakeStore();
   const config = {
-    database: { type: 'mysql' },
+    // SQLite: the TypeORM write path, which the fake store speaks (MySQL batches go through MysqlBatchWriter).
+    database: { type: 'sqlite' },
     messaging: {
       maxCiphertextBytes: 1024,
       maxDevicesPerMessage: 4,

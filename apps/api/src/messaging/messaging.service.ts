@@ -26,6 +26,7 @@ import { EnvelopeEntity } from './envelope.entity.js';
 import { GroupCommitter } from './group-committer.js';
 import { MessageEntity } from './message.entity.js';
 import { messagingError, MessagingErrorCode } from './messaging.errors.js';
+import { MysqlBatchWriter } from './mysql-batch-writer.js';
 import { PolicyInvalidation } from './policy-invalidation.js';
 import { SendPolicy } from './send-policy.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
@@ -131,6 +132,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   private idStep = 1;
   private readonly policy: SendPolicy;
   private readonly invalidation: PolicyInvalidation;
+  /** Batches in one round trip on MySQL; null on SQLite (TypeORM's one connection). */
+  private readonly writer: MysqlBatchWriter | null;
   private readonly logger = new Logger('MessagingService');
   private readonly sent;
   private readonly refused;
@@ -159,6 +162,9 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       this.invalidation.publish({ kind: 'pair', userIds: [userId, otherUserId] }),
     );
     const concurrency = this.singleConnection ? 1 : WRITE_CONCURRENCY;
+    // One connection per write slot of sends and of acks.
+    this.writer =
+      config.database.type === 'mysql' ? new MysqlBatchWriter(config.database.url, 2 * WRITE_CONCURRENCY) : null;
     this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), {
       intervalMs,
       maxRows,
@@ -207,6 +213,15 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.expiryTimer);
     await Promise.all([this.sends.close(), this.acks.close(), this.invalidation.stop()]);
+    await this.writer?.close();
+  }
+
+  /**
+   * PairingService#canCommunicate through the send-policy cache (dropped at once on pairing changes),
+   * for the gateway's presence checks, which run on every connect.
+   */
+  canCommunicate(userId: string, otherUserId: string): Promise<boolean> {
+    return this.policy.canCommunicate(userId, otherUserId);
   }
 
   /** Called after each ack commit with the messages that became `delivered` in it. */
@@ -517,93 +532,145 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
    * Plain SQL on purpose: this is the hot path, and backtick-quoted names with `?` placeholders
    * mean the same on MySQL/MariaDB and SQLite.
    */
-  private insertSends(jobs: SendJob[]): Promise<EnvelopeEntity[][]> {
-    // Inserts only: the isolation level changes nothing for them, so the default saves a round trip.
-    return this.messages.manager.transaction(async (manager) => {
-      const messages = jobs.map((j) => j.message);
-      await manager.query(
-        `INSERT INTO \`messages\` (\`id\`, \`sender_user_id\`, \`sender_device_id\`, \`client_message_id\`, \`recipient_user_id\`, \`kind\`, \`created_at\`, \`delivered_at\`) VALUES ${rowsOf(messages.length, 8)}`,
-        messages.flatMap((m) => [
-          m.id,
-          m.senderUserId,
-          m.senderDeviceId,
-          m.clientMessageId,
-          m.recipientUserId,
-          m.kind,
-          m.createdAt,
-          null,
-        ]),
-      );
-      const rows = jobs.flatMap((j) => j.envelopes);
-      const inserted = (await manager.query(
-        `INSERT INTO \`envelopes\` (\`device_id\`, \`user_id\`, \`kind\`, \`message_id\`, \`sender_user_id\`, \`sender_device_id\`, \`conversation_user_id\`, \`type\`, \`ciphertext\`, \`notice\`, \`created_at\`) VALUES ${rowsOf(rows.length, 11)}`,
-        rows.flatMap((e) => [
-          e.deviceId,
-          e.userId,
-          e.kind,
-          e.messageId,
-          e.senderUserId,
-          e.senderDeviceId,
-          e.conversationUserId,
-          e.type,
-          e.ciphertext,
-          null,
-          e.createdAt,
-        ]),
-      )) as { insertId: number } | number | bigint;
-      // One multi-row INSERT gets consecutive ids in row order: SQLite has a single writer, and InnoDB
-      // allocates a "simple insert"'s ids in one block in every autoinc lock mode (stepped by
-      // auto_increment_increment). MySQL reports the first id, SQLite the last.
-      const first = typeof inserted === 'object' ? Number(inserted.insertId) : Number(inserted) - rows.length + 1;
-      let i = 0;
-      const idOf = new Map(rows.map((e) => [`${e.messageId}:${e.deviceId}`, String(first + this.idStep * i++)]));
-      return jobs.map((job) =>
-        job.envelopes.map((e) => ({ ...e, id: idOf.get(`${e.messageId}:${e.deviceId}`)! }) as EnvelopeEntity),
-      );
-    });
+  private async insertSends(jobs: SendJob[]): Promise<EnvelopeEntity[][]> {
+    const messages = jobs.map((j) => j.message);
+    const insertMessages = {
+      sql: `INSERT INTO \`messages\` (\`id\`, \`sender_user_id\`, \`sender_device_id\`, \`client_message_id\`, \`recipient_user_id\`, \`kind\`, \`created_at\`, \`delivered_at\`) VALUES ${rowsOf(messages.length, 8)}`,
+      params: messages.flatMap((m) => [
+        m.id,
+        m.senderUserId,
+        m.senderDeviceId,
+        m.clientMessageId,
+        m.recipientUserId,
+        m.kind,
+        m.createdAt,
+        null,
+      ]),
+    };
+    const rows = jobs.flatMap((j) => j.envelopes);
+    const insertEnvelopes = {
+      sql: `INSERT INTO \`envelopes\` (\`device_id\`, \`user_id\`, \`kind\`, \`message_id\`, \`sender_user_id\`, \`sender_device_id\`, \`conversation_user_id\`, \`type\`, \`ciphertext\`, \`notice\`, \`created_at\`) VALUES ${rowsOf(rows.length, 11)}`,
+      params: rows.flatMap((e) => [
+        e.deviceId,
+        e.userId,
+        e.kind,
+        e.messageId,
+        e.senderUserId,
+        e.senderDeviceId,
+        e.conversationUserId,
+        e.type,
+        e.ciphertext,
+        null,
+        e.createdAt,
+      ]),
+    };
+    let inserted: { insertId: number } | number | bigint;
+    if (this.writer) {
+      // Inserts only: the isolation level changes nothing for them.
+      [, inserted] = (await this.writer.transaction([insertMessages, insertEnvelopes])) as [
+        unknown,
+        { insertId: number },
+      ];
+    } else {
+      inserted = await this.messages.manager.transaction(async (manager) => {
+        await manager.query(insertMessages.sql, insertMessages.params);
+        return (await manager.query(insertEnvelopes.sql, insertEnvelopes.params)) as number | bigint;
+      });
+    }
+    // One multi-row INSERT gets consecutive ids in row order: SQLite has a single writer, and InnoDB
+    // allocates a "simple insert"'s ids in one block in every autoinc lock mode (stepped by
+    // auto_increment_increment). MySQL reports the first id, SQLite the last.
+    const first = typeof inserted === 'object' ? Number(inserted.insertId) : Number(inserted) - rows.length + 1;
+    let i = 0;
+    const idOf = new Map(rows.map((e) => [`${e.messageId}:${e.deviceId}`, String(first + this.idStep * i++)]));
+    return jobs.map((job) =>
+      job.envelopes.map((e) => ({ ...e, id: idOf.get(`${e.messageId}:${e.deviceId}`)! }) as EnvelopeEntity),
+    );
+  }
+
+  /**
+   * MySQL: a batch of acks in one round trip. Each job's ids count only for its own device (the
+   * predicate pairs them); the rows are locked first, so of two batches acking the same envelope
+   * only one removes it, and only the transaction that moved `delivered_at` reports the delivery.
+   */
+  private async writeAcksMysql(
+    writer: MysqlBatchWriter,
+    jobs: AckJob[],
+    deliveredAt: number,
+  ): Promise<{ removed: string[][]; delivered: DeliveredRow[] }> {
+    const withIds = jobs.filter((j) => j.envelopeIds.length > 0);
+    if (withIds.length === 0) return { removed: jobs.map(() => []), delivered: [] };
+    const owned = withIds.map((j) => `(\`device_id\` = ? AND \`id\` IN (${marks(j.envelopeIds.length)}))`).join(' OR ');
+    const ownedParams = withIds.flatMap((j) => [j.deviceId, ...j.envelopeIds]);
+    const firstDeliveries = `SELECT \`message_id\` FROM \`envelopes\` WHERE (${owned}) AND \`kind\` = 'message' AND \`user_id\` = \`conversation_user_id\``;
+    const [locked, , delivered] = (await writer.transaction(
+      [
+        {
+          sql: `SELECT \`id\`, \`device_id\` AS deviceId FROM \`envelopes\` WHERE ${owned} FOR UPDATE`,
+          params: ownedParams,
+        },
+        {
+          sql: `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`delivered_at\` IS NULL AND \`id\` IN (${firstDeliveries})`,
+          params: [deliveredAt, ...ownedParams],
+        },
+        {
+          sql: `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`delivered_at\` = ? AND \`id\` IN (${firstDeliveries})`,
+          params: [deliveredAt, ...ownedParams],
+        },
+        { sql: `DELETE FROM \`envelopes\` WHERE ${owned}`, params: ownedParams },
+      ],
+      'READ COMMITTED',
+    )) as [{ id: number | string; deviceId: string }[], unknown, DeliveredRow[]];
+    const ownerOf = new Map(locked.map((r) => [String(r.id), r.deviceId]));
+    return {
+      removed: jobs.map((job) => job.envelopeIds.filter((id) => ownerOf.get(id) === job.deviceId)),
+      delivered,
+    };
   }
 
   private async writeAcks(jobs: AckJob[]): Promise<number[]> {
     const allIds = [...new Set(jobs.flatMap((j) => j.envelopeIds))];
     const deliveredAt = Date.now();
-    const { removed, delivered } = await this.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(allIds.length)})`,
-        allIds,
-      )) as {
-        id: string | number;
-        deviceId: string;
-        kind: string;
-        messageId: string | null;
-        userId: string;
-        conversationUserId: string | null;
-      }[];
-      const byId = new Map(rows.map((r) => [String(r.id), r]));
-      const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
-      const owned = removed.flat().map((id) => byId.get(id)!);
-      if (owned.length === 0) return { removed, delivered: [] as DeliveredRow[] };
-      await manager.query(
-        `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(owned.length)})`,
-        owned.map((r) => r.id),
-      );
-      const candidates = [
-        ...new Set(
-          owned.filter((r) => r.kind === 'message' && r.userId === r.conversationUserId).map((r) => r.messageId!),
-        ),
-      ];
-      if (candidates.length === 0) return { removed, delivered: [] as DeliveredRow[] };
-      // Only forward: a message already delivered keeps its first delivery time, and only the
-      // rows this transaction moved come back (their delivered_at is exactly ours).
-      await manager.query(
-        `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
-        [deliveredAt, ...candidates],
-      );
-      const delivered = (await manager.query(
-        `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` = ?`,
-        [...candidates, deliveredAt],
-      )) as DeliveredRow[];
-      return { removed, delivered };
-    });
+    const { removed, delivered } = this.writer
+      ? await this.writeAcksMysql(this.writer, jobs, deliveredAt)
+      : await this.transaction(async (manager) => {
+          const rows = (await manager.query(
+            `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(allIds.length)})`,
+            allIds,
+          )) as {
+            id: string | number;
+            deviceId: string;
+            kind: string;
+            messageId: string | null;
+            userId: string;
+            conversationUserId: string | null;
+          }[];
+          const byId = new Map(rows.map((r) => [String(r.id), r]));
+          const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
+          const owned = removed.flat().map((id) => byId.get(id)!);
+          if (owned.length === 0) return { removed, delivered: [] as DeliveredRow[] };
+          await manager.query(
+            `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(owned.length)})`,
+            owned.map((r) => r.id),
+          );
+          const candidates = [
+            ...new Set(
+              owned.filter((r) => r.kind === 'message' && r.userId === r.conversationUserId).map((r) => r.messageId!),
+            ),
+          ];
+          if (candidates.length === 0) return { removed, delivered: [] as DeliveredRow[] };
+          // Only forward: a message already delivered keeps its first delivery time, and only the
+          // rows this transaction moved come back (their delivered_at is exactly ours).
+          await manager.query(
+            `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
+            [deliveredAt, ...candidates],
+          );
+          const delivered = (await manager.query(
+            `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` = ?`,
+            [...candidates, deliveredAt],
+          )) as DeliveredRow[];
+          return { removed, delivered };
+        });
     if (delivered.length > 0) {
       const event = delivered.map((m) => ({
         messageId: m.id,

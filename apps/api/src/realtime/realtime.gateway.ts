@@ -203,7 +203,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private async pairsAmong(userId: string, userIds: string[]): Promise<string[]> {
-    const allowed = await Promise.all(userIds.map((id) => this.pairing.canCommunicate(userId, id)));
+    const allowed = await Promise.all(userIds.map((id) => this.messaging.canCommunicate(userId, id)));
     return userIds.filter((_, i) => allowed[i]);
   }
 

@@ -260,6 +260,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       messageId: null,
     };
     await this.history.insert(item, { local: true });
+    if (this.typingSent.has(conversationId)) void this.setTyping(conversationId, false).catch(() => undefined);
     await this.queue({
       clientMessageId: id,
       recipientUserId: conversationId,
@@ -291,7 +292,9 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
 
   /** Marks every unread incoming row read and sends read receipts (one per 500 messages). */
   async markRead(conversationId: ConversationId): Promise<void> {
-    const rows = await this.history.unreadRows(conversationId);
+    const { unread } = await this.history.meta(conversationId);
+    if (unread === 0) return; // the common case (called on focus): no page is read
+    const rows = await this.history.unreadRows(conversationId, unread);
     if (rows.length === 0) return;
     const updated: ChatItem[] = [];
     for (const row of rows) {

@@ -70,7 +70,7 @@ describe(HistoryStore.name, () => {
     expect((await sut.meta(BOB)).unread).toBe(1);
     await sut.update(BOB, 'mine', (i) => ({ ...i, status: 'sent' }));
     expect((await sut.meta(BOB)).lastItem).toMatchObject({ id: 'mine', status: 'sent' });
-    expect((await sut.unreadRows(BOB)).map((i) => i.id)).toEqual(['b']);
+    expect((await sut.unreadRows(BOB, 1)).map((i) => i.id)).toEqual(['b']);
   });
 
   it('finds rows by server message id and by client message id', async () => {

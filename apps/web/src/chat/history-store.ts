@@ -19,6 +19,8 @@ import type { ChatItem, ConversationId } from './types.js';
 const SEP = '\u0001';
 /** Upper bound for key ranges over one prefix. */
 const END = '\uffff';
+/** Rows read per step when looking for unread rows. */
+const UNREAD_SCAN_PAGE = 100;
 /** Sort keys pad the clock to this many digits so they compare as strings. */
 const CLOCK_DIGITS = 15;
 
@@ -224,10 +226,22 @@ export class HistoryStore {
     );
   }
 
-  /** Incoming text rows not marked read, oldest first (bounded by `limit`). */
-  async unreadRows(conversationId: ConversationId, limit = 2_000): Promise<ChatItem[]> {
-    const { records } = await this.page(conversationId, limit);
-    return records.map((r) => r.item).filter((i) => i.direction === 'in' && i.kind === 'text' && !i.read);
+  /**
+   * Incoming text rows not marked read, oldest first: reads back page by page from the newest row
+   * until `count` of them are found (the meta's unread count), so a long history is not decrypted.
+   */
+  async unreadRows(conversationId: ConversationId, count: number): Promise<ChatItem[]> {
+    const found: ChatItem[] = [];
+    let cursor: string | null | undefined;
+    for (;;) {
+      const page = await this.page(conversationId, UNREAD_SCAN_PAGE, cursor);
+      const unread = page.records
+        .map((r) => r.item)
+        .filter((i) => i.direction === 'in' && i.kind === 'text' && !i.read);
+      found.unshift(...unread);
+      if (found.length >= count || !page.hasMore) return found;
+      cursor = page.cursor;
+    }
   }
 
   /** Small JSON state of the chat service under `key` (device cache, pending sends...). */

@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { createPinia, type Pinia, setActivePinia } from 'pinia';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { computed } from 'vue';
 import { FakeRelay, relayDevice } from '@/chat/testing/fake-relay.js';
 import type { LockManagerLike } from '@/chat/tab-leader.js';
 import { Vault } from '@/crypto/vault.js';
@@ -102,6 +103,36 @@ describe('useChatStore', () => {
     expect(a.chat.conversations[0]).toMatchObject({ online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
     alice.transport.emitEvent('presence', { userId: BOB, online: true, lastSeenAt: null });
     expect(a.chat.conversations[0]).toMatchObject({ online: true, lastSeenAt: null });
+  }, 30_000);
+
+  it('loads a timeline asked for before the history opened, and keeps a send made while starting', async () => {
+    const { alice, bob } = await twoDevices();
+    await alice.history.insert({
+      id: 'old',
+      conversationId: BOB,
+      kind: 'text',
+      direction: 'in',
+      text: 'from yesterday',
+      sentAt: 1,
+      serverAt: 1,
+      status: null,
+      read: true,
+      messageId: null,
+    });
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    const timeline = computed(() => a.chat.items(BOB).map((i) => i.text));
+    expect(timeline.value).toEqual([]);
+    await expect(a.chat.send(BOB, 'too early')).rejects.toThrow(/not started/);
+
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    const sending = a.chat.send(BOB, 'while the socket connects');
+    await until(() => expect(timeline.value).toEqual(['from yesterday', 'while the socket connects']));
+    await sending;
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(b.chat);
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['while the socket connects']));
   }, 30_000);
 
   it('pages history newest first with loadOlder', async () => {

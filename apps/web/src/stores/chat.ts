@@ -93,7 +93,11 @@ export const useChatStore = defineStore('chat', () => {
   const cursors = new Map<ConversationId, { cursor: string | null; hasMore: boolean }>();
   const loading = new Map<ConversationId, Promise<HistoryPage>>();
 
+  /** Bumped when the history opens, so timelines asked for before that load then. */
+  const opened = ref(0);
   let history: HistoryStore | null = null;
+  /** Resolves once this tab's pipeline runs (it leads); calls made before then wait for it. */
+  let pipelineReady: { promise: Promise<ChatService>; resolve: (s: ChatService) => void } | null = null;
   let vault: Vault | null = null;
   let tabs: TabLeader | null = null;
   let service: ChatService | null = null;
@@ -163,6 +167,7 @@ export const useChatStore = defineStore('chat', () => {
    * (which this call starts).
    */
   function items(conversationId: ConversationId): readonly ChatItem[] {
+    void opened.value; // re-run once the history is open
     const current = timelines[conversationId];
     if (!current && history) void loadOlder(conversationId);
     return current ?? EMPTY;
@@ -191,12 +196,15 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function call(message: ChatCall & { t: 'call' }): Promise<void> {
-    if (service) return run(message);
-    tabs?.broadcast(message); // a follower: the leader tab does it
+    if (service || tabs?.leader) return run(message);
+    if (!tabs) return Promise.reject(new Error('the chat is not started'));
+    tabs.broadcast(message); // a follower: the leader tab does it
     return Promise.resolve();
   }
 
   async function run(message: ChatCall & { t: 'call' }): Promise<void> {
+    // Leading but still starting: wait for the pipeline rather than drop the action.
+    const service = await (pipelineReady?.promise ?? Promise.resolve(null));
     if (!service) return;
     switch (message.op) {
       case 'send':
@@ -251,11 +259,14 @@ export const useChatStore = defineStore('chat', () => {
     const mine = ++generation;
     const deps = { ...chatDependencies };
     connection.value = 'connecting';
-    const opened = await deps.openVault(deviceDatabaseName(self.deviceId));
-    if (mine !== generation) return opened.close();
-    vault = opened;
-    history = new HistoryStore(opened);
+    const database = await deps.openVault(deviceDatabaseName(self.deviceId));
+    if (mine !== generation) return database.close();
+    vault = database;
+    history = new HistoryStore(database);
+    let resolve!: (s: ChatService) => void;
+    pipelineReady = { promise: new Promise<ChatService>((r) => (resolve = r)), resolve };
     for (const meta of await history.conversations()) metas[meta.conversationId] = meta;
+    opened.value++;
     const store = history;
     tabs = new TabLeader({
       name: self.deviceId,
@@ -264,8 +275,10 @@ export const useChatStore = defineStore('chat', () => {
       lead: () => lead(self, store, mine, deps),
       onMessage: (message) => {
         const m = message as ChatEvent | ChatCall;
-        if (m.t === 'call') void run(m).catch(() => undefined);
-        else if (m.t === 'hello') tabs?.broadcast({ t: 'connection', state: connection.value } satisfies ChatEvent);
+        // Only the leader acts on a forwarded call (a waiting follower must not run it later too).
+        if (m.t === 'call') {
+          if (tabs?.leader) void run(m).catch(() => undefined);
+        } else if (m.t === 'hello') tabs?.broadcast({ t: 'connection', state: connection.value } satisfies ChatEvent);
         else apply(m);
       },
     });
@@ -310,6 +323,7 @@ export const useChatStore = defineStore('chat', () => {
     pipeline.attach(client);
     service = pipeline;
     await pipeline.start();
+    pipelineReady?.resolve(pipeline);
     await client.connect();
     return () => {
       pipeline.stop();
@@ -324,6 +338,7 @@ export const useChatStore = defineStore('chat', () => {
     tabs?.stop();
     tabs = null;
     service = null;
+    pipelineReady = null;
     vault?.close();
     vault = null;
     history = null;

@@ -174,17 +174,38 @@ interface Sent {
   }, 60_000);
 
   it('writes screenshots of the conversation and the safety number screen', async () => {
-    await alice.page.bringToFront();
+    // A few ordinary messages, so the pictures read like a conversation (scanned for like the rest).
+    const lines: [Person, string][] = [
+      [bob, 'Are we still on for the climbing gym on Saturday?'],
+      [alice, 'Yes! 10:00 at the north entrance.\nI can bring the spare harness.'],
+      [bob, 'Perfect. Should I book the bouldering room too?'],
+      [alice, 'Good idea, it fills up fast on weekends'],
+      [bob, 'Booked for 10:30, confirmation is in my email'],
+      [alice, 'Great, see you there'],
+      [bob, 'See you Saturday!'],
+    ];
+    for (const [from, text] of lines) {
+      const to = from === alice ? bob : alice;
+      sent.push({ text, marker: text });
+      await sendMessage(from.page, to.handle, text);
+      await waitForMessage(to.page, from.handle, text.split('\n')[0]!);
+    }
+    await waitForStatus(bob.page, alice.handle, 'See you Saturday!', 'Read');
+    const bobComposer = bob.page.getByLabel(`Message to @${alice.handle}`);
+    await bobComposer.pressSequentially('Bringing snacks', { delay: 20 });
+    await alice.page.getByText(`@${bob.handle} is typing…`).waitFor();
     await shot(alice.page, 'chat-03-alice-conversation', false);
     await shot(bob.page, 'chat-04-bob-conversation-390px', false);
+    await bobComposer.fill('');
+
     await alice.page
       .getByRole('link', { name: `Safety number with @${bob.handle}` })
       .first()
       .click();
     await alice.page.waitForURL(/\/safety$/);
-    await alice.page.getByRole('heading', { name: 'Safety number' }).waitFor();
+    await alice.page.getByRole('list', { name: `Safety number with @${bob.handle}` }).waitFor();
     await shot(alice.page, 'chat-05-alice-safety-number');
-  }, 30_000);
+  }, 60_000);
 
   it('reported no page errors or CSP violations', () => {
     expect([...alice.problems, ...bob.problems]).toEqual([]);

@@ -7,173 +7,45 @@
  * apps/api/dist/main.js does not exist. Screenshots: apps/web/e2e/screenshots/ (git-ignored).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchChromium } from './chromium.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.js';
+import { ensureBuilt, startSqliteApi, WEB_INDEX, type SqliteApi } from './support/api-process.js';
+import {
+  expectText,
+  openPerson,
+  pairList,
+  PASSWORD,
+  registerAndSignIn,
+  SCREENSHOTS,
+  shot as shotPage,
+  type Person,
+} from './support/people.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const API_MAIN = join(ROOT, 'apps/api/dist/main.js');
-const WEB_INDEX = join(ROOT, 'apps/web/dist/index.html');
-const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const PASSWORD = 'correct horse battery staple';
-const STEP_TIMEOUT = 15_000;
-
-function build(): void {
-  if (process.env.PAIRCHAT_E2E_BUILD !== '1') return;
-  for (const script of [
-    ['run', 'build:libs'],
-    ['run', 'build', '-w', '@pairchat/web'],
-    ['run', 'build', '-w', '@pairchat/api'],
-  ]) {
-    const result = spawnSync('npm', script, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
-    if (result.status !== 0) {
-      throw new Error(`npm ${script.join(' ')} failed:\n${(result.stdout + result.stderr).slice(-4000)}`);
-    }
-  }
-}
-
-build();
-const apiBuilt = existsSync(API_MAIN);
-if (!apiBuilt) {
-  console.warn(`!!! SKIPPING web e2e: ${API_MAIN} is missing. Run \`npm run build\` first. !!!`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function waitForHealth(baseUrl: string, api: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (api.exitCode !== null) throw new Error(`api exited with ${api.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${baseUrl}/health`, { headers: { Accept: 'application/json' } });
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`api did not become healthy:\n${output()}`);
-}
-
-/** One person at one browser: a context, a page, and the errors the page reported. */
-interface Person {
-  handle: string;
-  context: BrowserContext;
-  page: Page;
-  problems: string[];
-}
+const apiBuilt = ensureBuilt('web e2e');
 
 (apiBuilt ? describe : describe.skip)('web foundation in Chromium', () => {
-  let api: ChildProcess;
-  let apiOutput = '';
-  let dataDir: string;
-  let baseUrl: string;
+  let api: SqliteApi;
   let browser: Browser;
   let alice: Person;
   let bob: Person;
 
-  const shot = (person: Person, name: string) =>
-    person.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-
-  async function open(handle: string, viewport: { width: number; height: number }): Promise<Person> {
-    const context = await browser.newContext({ baseURL: baseUrl, viewport });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(`csp: ${message.text()}`);
-      }
-    });
-    return { handle, context, page, problems };
-  }
-
-  async function registerAndSignIn(person: Person, deviceName: string): Promise<void> {
-    const { page } = person;
-    await page.goto('/register');
-    await page.getByLabel('Handle').fill(person.handle);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Repeat password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-
-    await page.waitForURL(/\/login\?/);
-    await expectText(page.getByRole('status'), 'Account created. Sign in to continue.');
-    expect(await page.getByLabel('Handle').inputValue()).toBe(person.handle);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Name this device').fill(deviceName);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-
-    await page.waitForURL(/\/pairs$/);
-    await page.getByRole('heading', { name: 'Pairs', level: 1 }).waitFor();
-  }
-
-  async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
-    await locator.filter({ hasText: text }).first().waitFor();
-  }
-
-  const pairList = (person: Person) => person.page.getByRole('list', { name: 'Your pairs' });
+  const shot = (person: Person, name: string) => shotPage(person.page, name);
 
   beforeAll(async () => {
     if (!existsSync(WEB_INDEX)) throw new Error(`${WEB_INDEX} is missing: run \`npm run build\` first`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'pairchat-web-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [API_MAIN], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        SQLITE_PATH: join(dataDir, 'pairchat.sqlite'),
-        LOG_LEVEL: 'warn',
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        DATABASE_URL: '',
-        REDIS_URL: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const collect = (chunk: Buffer) => {
-      apiOutput = (apiOutput + chunk.toString()).slice(-8000);
-    };
-    api.stdout?.on('data', collect);
-    api.stderr?.on('data', collect);
-    await waitForHealth(baseUrl, api, () => apiOutput);
-
+    api = await startSqliteApi();
     browser = await launchChromium();
     const suffix = randomBytes(3).toString('hex');
-    alice = await open(`alice_${suffix}`, { width: 1200, height: 800 });
-    bob = await open(`bob.${suffix}`, { width: 360, height: 740 });
+    alice = await openPerson(browser, api.baseUrl, `alice_${suffix}`, { width: 1200, height: 800 });
+    bob = await openPerson(browser, api.baseUrl, `bob.${suffix}`, { width: 360, height: 740 });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (api && api.exitCode !== null) console.error(`api exited early (${api.exitCode}):\n${apiOutput}`);
-    if (api && api.exitCode === null) {
-      const exited = new Promise((resolve) => api.once('exit', resolve));
-      api.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-      if (api.exitCode === null) api.kill('SIGKILL');
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await api?.dispose();
   }, 30_000);
 
   it('serves the app with the SPA fallback and sends signed-out visitors to login', async () => {

@@ -171,4 +171,20 @@ describe('ChatScreen', () => {
     expect(sut.get('[role="log"]').text()).toContain('arrived before the page');
     sut.unmount();
   });
+
+  it('keeps failed receipts and typing frames quiet, and says when a send failed', async () => {
+    const fake = fakeChatStore({ conversations: [aConversation({ unread: 1 })] });
+    const refuse = () => Promise.reject(new Error('the chat is not started'));
+    Object.assign(fake.store, { markRead: refuse, setTyping: refuse, send: refuse });
+    const { sut } = await mountScreen(fake, 'user-bob');
+
+    await sut.get('textarea').setValue('hello');
+    await sut.get('textarea').trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+
+    expect(sut.get('.chat__pane > [role="alert"]').text()).toBe(
+      'That message could not be sent. Try again in a moment.',
+    );
+    sut.unmount();
+  });
 });

@@ -108,7 +108,13 @@ const CONFLICT = 'Your account already has encryption keys on another device.';
     await pairPeople(laptop, bob);
   }, 150_000);
 
+  /** Socket.IO frames the phone received, to see the `device:link-completed` push arrive. */
+  const phoneFrames: string[] = [];
+
   it('a second browser signed in as alice shows a link code instead of making its own identity', async () => {
+    phone.page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => phoneFrames.push(String(payload))),
+    );
     await signInAgain(phone, 'Alice phone');
     code = await showCode(phone.page);
     expect(code).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
@@ -127,6 +133,8 @@ const CONFLICT = 'Your account already has encryption keys on another device.';
 
     await expectText(phone.page.getByRole('status'), 'This device is linked.');
     expect(await phone.page.locator('.keys-status__number').textContent()).toBe(confirmation);
+    const linkId = code.split('.')[0];
+    expect(phoneFrames.some((f) => f.includes('"device:link-completed"') && f.includes(linkId))).toBe(true);
     await shot(phone.page, 'device-link-03-new-device-linked-390px');
 
     const login = await fetch(`${api.baseUrl}/auth/login`, {

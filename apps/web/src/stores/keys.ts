@@ -9,21 +9,26 @@ import {
   waitForSealedIdentity,
 } from '@/crypto/device-link-api.js';
 import { parseDeviceLinkCode } from '@/crypto/device-link-code.js';
+import { subscribeLinkCompleted } from '@/crypto/device-link-socket.js';
 import { DeviceKeys, type DeviceKeysAccount, type DeviceKeysState } from '@/crypto/device-keys.js';
 import { createEngineWorker, EngineClient, type WorkerLike } from '@/crypto/engine-client.js';
 import { createKeyDirectory, type KeyDirectory } from '@/crypto/key-directory.js';
+import { useSessionStore } from './session.js';
 
 /** What the store builds its worker, directory and linking api from; tests replace them. */
 export const deviceKeysDependencies: {
   createWorker: () => WorkerLike;
   directory: () => KeyDirectory;
   linkApi: () => DeviceLinkApi;
-  /** How often a new device asks whether its link was completed. */
+  /** Calls back on `device:link-completed` for this device; returns the unsubscribe. */
+  linkEvents: (onCompleted: (linkId: string) => void) => () => void;
+  /** How often a new device asks whether its link was completed (the socket event asks at once). */
   linkPollMs: number;
 } = {
   createWorker: createEngineWorker,
   directory: () => createKeyDirectory(api),
   linkApi: () => createDeviceLinkApi(api),
+  linkEvents: (onCompleted) => subscribeLinkCompleted(() => useSessionStore().accessToken, onCompleted),
   linkPollMs: 2000,
 };
 
@@ -125,13 +130,24 @@ export const useDeviceKeysStore = defineStore('deviceKeys', () => {
       if (linkRun === run) link.value = next;
     };
     current({ phase: 'starting' });
+    const woken = new Set<() => void>();
+    let unsubscribe: (() => void) | null = null;
     try {
       const opened = await keysManager.beginLink(linkApi);
       current({ phase: 'waiting', ...opened });
+      unsubscribe = deviceKeysDependencies.linkEvents((linkId) => {
+        if (linkId === opened.linkId) for (const wake of woken) wake();
+      });
       const sealed = await waitForSealedIdentity(linkApi, opened.linkId, {
         pollMs: deviceKeysDependencies.linkPollMs,
         signal: run.signal,
+        wake: (listener) => {
+          woken.add(listener);
+          return () => woken.delete(listener);
+        },
       });
+      unsubscribe();
+      unsubscribe = null;
       if (run.signal.aborted) return;
       current({ phase: 'importing' });
       const { state: next, confirmation } = await keysManager.completeLink(opened.linkId, sealed);
@@ -144,6 +160,8 @@ export const useDeviceKeysStore = defineStore('deviceKeys', () => {
       await linkApi.remove(opened.linkId).catch(() => undefined);
     } catch (error) {
       if (!run.signal.aborted) current({ phase: 'failed', message: linkErrorMessage(error) });
+    } finally {
+      unsubscribe?.();
     }
   }
 

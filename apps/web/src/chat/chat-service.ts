@@ -260,6 +260,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       messageId: null,
     };
     await this.history.insert(item, { local: true });
+    this.changed(conversationId, [item]); // the optimistic row shows before any crypto work
     if (this.typingSent.has(conversationId)) void this.setTyping(conversationId, false).catch(() => undefined);
     await this.queue({
       clientMessageId: id,
@@ -269,7 +270,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       rowId: id,
       mismatches: 0,
     });
-    this.changed(conversationId, [item]);
     return item;
   }
 

@@ -111,7 +111,14 @@ function sendOne(pairIndex, size, onAcked) {
     {
       clientMessageId: `b${run}-${++cmidSeq}`,
       recipientUserId: recipient.userId,
-      envelopes: [{ deviceId: recipient.deviceId, type: 2, ciphertext: makeCiphertext(size, current.run) }],
+      envelopes: [
+        {
+          deviceId: recipient.deviceId,
+          registrationId: recipient.registrationId,
+          type: 2,
+          ciphertext: makeCiphertext(size, current.run),
+        },
+      ],
     },
     (answer) => {
       if (answer?.ok) {

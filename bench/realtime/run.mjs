@@ -161,6 +161,7 @@ function population(secret) {
     devices.push({
       userId,
       deviceId,
+      registrationId: (i % 16380) + 1,
       handle: `bench_${i}_${randomBytes(3).toString('hex')}`,
       token: accessToken(secret, userId, deviceId),
     });
@@ -191,11 +192,11 @@ async function seedSqlite(path, devices) {
       'INSERT INTO users (id, handle, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
     const d = db.prepare(
-      'INSERT INTO devices (id, user_id, name, registration_id, created_at, last_seen_at, revoked_at) VALUES (?, ?, ?, NULL, ?, ?, NULL)',
+      'INSERT INTO devices (id, user_id, name, registration_id, created_at, last_seen_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)',
     );
     const p = db.prepare('INSERT INTO pairs (id, user_low, user_high, created_at) VALUES (?, ?, ?, ?)');
     for (const [id, handle] of users) u.run(id, handle, '!', now, now);
-    for (const dev of devices) d.run(dev.deviceId, dev.userId, 'bench', now, now);
+    for (const dev of devices) d.run(dev.deviceId, dev.userId, 'bench', dev.registrationId, now, now);
     for (const [id, a, b] of pairRows) p.run(id, a, b, now);
   })();
   db.close();
@@ -211,7 +212,7 @@ async function seedMysql(url, devices) {
   ]);
   await conn.query(
     'INSERT INTO devices (id, user_id, name, registration_id, created_at, last_seen_at, revoked_at) VALUES ?',
-    [devices.map((d) => [d.deviceId, d.userId, 'bench', null, now, now, null])],
+    [devices.map((d) => [d.deviceId, d.userId, 'bench', d.registrationId, now, now, null])],
   );
   await conn.query('INSERT INTO pairs (id, user_low, user_high, created_at) VALUES ?', [
     pairRows.map(([id, a, b]) => [id, a, b, now]),

@@ -7,6 +7,9 @@ import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
 import { createUser, TestUser } from './utils/users.js';
 
 // The send-policy cache lives a minute here: only its invalidation can make pairing changes count at once.
+/** keyUpload's default registration id; a device without keys takes any. */
+const REGISTRATION_ID = 4242;
+
 describeE2E('send policy cache', () => {
   let sut: TestApp;
   let url: string;
@@ -30,7 +33,7 @@ describeE2E('send policy cache', () => {
     const answer = (await from.emitWithAck('message:send', {
       clientMessageId: randomUUID(),
       recipientUserId: to.id,
-      envelopes: [{ deviceId: to.deviceId, type: 3, ciphertext: fakeCiphertext() }],
+      envelopes: [{ deviceId: to.deviceId, registrationId: REGISTRATION_ID, type: 3, ciphertext: fakeCiphertext() }],
     })) as MessageSendAck | { ok: false; error: { code: string } };
     return answer.ok ? 'sent' : answer.error.code;
   };

@@ -11,6 +11,9 @@ import { createUser, TestUser } from './utils/users.js';
 
 // Expiry races and the retention sweeps, on the real database. Each test runs its sweeps with a
 // clock past the TTL, so it expires whatever earlier tests left queued as well: assertions are per user.
+/** keyUpload's default registration id; a device without keys takes any. */
+const REGISTRATION_ID = 4242;
+
 describeE2E('message expiry and retention', () => {
   let sut: TestApp;
   let url: string;
@@ -47,7 +50,7 @@ describeE2E('message expiry and retention', () => {
       const ack = (await from.emitWithAck('message:send', {
         clientMessageId: randomUUID(),
         recipientUserId: to.id,
-        envelopes: [{ deviceId: to.deviceId, type: 3, ciphertext: fakeCiphertext() }],
+        envelopes: [{ deviceId: to.deviceId, registrationId: REGISTRATION_ID, type: 3, ciphertext: fakeCiphertext() }],
       })) as MessageSendAck;
       ids.push(ack.messageId);
     }

@@ -10,6 +10,9 @@ import { connectSocket, fakeCiphertext, handshakeError, TestSocket } from './uti
 import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
 import { createUser, loginAs, TestUser } from './utils/users.js';
 
+/** keyUpload's default registration id; a device without keys takes any. */
+const REGISTRATION_ID = 4242;
+
 describeE2E('realtime messaging', () => {
   let sut: TestApp;
   let url: string;
@@ -46,17 +49,21 @@ describeE2E('realtime messaging', () => {
     await pair(alice, bob);
     return [alice, bob];
   }
+  /** Devices as ids (registration id {@link REGISTRATION_ID}) or [id, registration id]. */
   const send = (
     from: TestSocket,
     to: TestUser,
-    deviceIds: string[],
+    deviceIds: (string | [string, number])[],
     clientMessageId = randomUUID(),
     extra: object = {},
   ) =>
     from.emitWithAck('message:send', {
       clientMessageId,
       recipientUserId: to.id,
-      envelopes: deviceIds.map((deviceId) => ({ deviceId, type: 3, ciphertext: fakeCiphertext() })),
+      envelopes: deviceIds.map((d) => {
+        const [deviceId, registrationId] = typeof d === 'string' ? [d, REGISTRATION_ID] : d;
+        return { deviceId, registrationId, type: 3, ciphertext: fakeCiphertext() };
+      }),
       ...extra,
     }) as Promise<MessageSendAck | { ok: false; error: { code: string; details?: Record<string, unknown> } }>;
 
@@ -201,6 +208,18 @@ describeE2E('realtime messaging', () => {
       ]);
     });
 
+    it('refuses an envelope without the registration id its session was built for', async () => {
+      const [alice, bob] = await pairedUsers();
+      const a = await connect(alice);
+      const answer = await a.emitWithAck('message:send', {
+        clientMessageId: 'no-registration-id',
+        recipientUserId: bob.id,
+        envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: fakeCiphertext() }],
+      });
+      expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', event: 'message:send' } });
+      expect((await as(alice).get(`/conversations/${bob.id}/receipts`).expect(200)).body).toEqual([]);
+    });
+
     it('lists missing, extra and stale devices and stores nothing', async () => {
       const [alice, bob] = await pairedUsers();
       const bobPhone = await loginAs(sut, bob.handle, { registrationId: 77 });
@@ -215,7 +234,7 @@ describeE2E('realtime messaging', () => {
         recipientUserId: bob.id,
         envelopes: [
           { deviceId: bobPhone.deviceId, registrationId: 78, type: 3, ciphertext: fakeCiphertext() },
-          { deviceId: stranger, type: 3, ciphertext: fakeCiphertext() },
+          { deviceId: stranger, registrationId: REGISTRATION_ID, type: 3, ciphertext: fakeCiphertext() },
         ],
       });
       expect(answer).toEqual({
@@ -235,7 +254,7 @@ describeE2E('realtime messaging', () => {
         },
       });
       expect((await as(alice).get(`/conversations/${bob.id}/receipts`).expect(200)).body).toEqual([]);
-      const ok = await send(a, bob, [bob.deviceId, bobPhone.deviceId, aliceLaptop.deviceId], 'mismatch');
+      const ok = await send(a, bob, [bob.deviceId, [bobPhone.deviceId, 77], aliceLaptop.deviceId], 'mismatch');
       expect(ok).toMatchObject({ ok: true, duplicate: false });
     });
 
@@ -271,7 +290,9 @@ describeE2E('realtime messaging', () => {
       const big = await a.emitWithAck('message:send', {
         clientMessageId: 'big',
         recipientUserId: bob.id,
-        envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: fakeCiphertext(65_537) }],
+        envelopes: [
+          { deviceId: bob.deviceId, registrationId: REGISTRATION_ID, type: 3, ciphertext: fakeCiphertext(65_537) },
+        ],
       });
       expect(big).toMatchObject({ ok: false, error: { code: 'CIPHERTEXT_TOO_LARGE', details: { maxBytes: 65_536 } } });
       const many = await send(
@@ -374,7 +395,9 @@ describeE2E('realtime messaging', () => {
       await b.waitFor('queue:empty');
       const frame = {
         recipientUserId: bob.id,
-        envelopes: [{ deviceId: bob.deviceId, type: 2, ciphertext: fakeCiphertext(32) }],
+        envelopes: [
+          { deviceId: bob.deviceId, registrationId: REGISTRATION_ID, type: 2, ciphertext: fakeCiphertext(32) },
+        ],
       };
       expect(await a.emitWithAck('typing:send', frame)).toEqual({ ok: true });
       const [typing] = await b.waitFor('typing:new');

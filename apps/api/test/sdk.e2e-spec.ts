@@ -20,6 +20,9 @@ import { createUser, TestUser } from './utils/users.js';
 const seal = (content: Content) => Buffer.from(encodeContent(content)).toString('base64');
 const open = (envelope: Envelope) => decodeContent(Buffer.from(envelope.ciphertext, 'base64'));
 
+/** keyUpload's default registration id; a device without keys takes any. */
+const REGISTRATION_ID = 4242;
+
 describeE2E('client SDK', () => {
   let sut: TestApp;
   let url: string;
@@ -73,7 +76,9 @@ describeE2E('client SDK', () => {
     await offline.send({
       clientMessageId: cmid,
       recipientUserId: bob.id,
-      envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: seal(message(cmid, 'hi')) }],
+      envelopes: [
+        { deviceId: bob.deviceId, registrationId: REGISTRATION_ID, type: 3, ciphertext: seal(message(cmid, 'hi')) },
+      ],
     });
     expect(offline.pending()).toHaveLength(1);
     offline.close();
@@ -106,6 +111,7 @@ describeE2E('client SDK', () => {
       envelopes: [
         {
           deviceId: alice.deviceId,
+          registrationId: REGISTRATION_ID,
           type: 2,
           ciphertext: seal({ v: 1, t: 'receipt', type: 'read', messageIds: [messageId], sentAt: Date.now() }),
         },
@@ -159,7 +165,14 @@ describeE2E('client SDK', () => {
     await c.send({
       clientMessageId: cmid,
       recipientUserId: bob.id,
-      envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: seal(message(cmid, 'after refresh')) }],
+      envelopes: [
+        {
+          deviceId: bob.deviceId,
+          registrationId: REGISTRATION_ID,
+          type: 3,
+          ciphertext: seal(message(cmid, 'after refresh')),
+        },
+      ],
     });
     await until(() => received.length === 1);
   });
@@ -175,7 +188,9 @@ describeE2E('client SDK', () => {
     await c.send({
       clientMessageId: cmid,
       recipientUserId: stranger.id,
-      envelopes: [{ deviceId: stranger.deviceId, type: 3, ciphertext: seal(message(cmid, 'x')) }],
+      envelopes: [
+        { deviceId: stranger.deviceId, registrationId: REGISTRATION_ID, type: 3, ciphertext: seal(message(cmid, 'x')) },
+      ],
     });
     await until(() => failed.length > 0);
     expect(failed).toEqual(['NOT_PAIRED']);

@@ -98,7 +98,7 @@ const request = (clientMessageId: string): MessageSendRequest => ({
   clientMessageId,
   recipientUserId: BOB.userId,
   kind: 'message',
-  envelopes: [{ deviceId: BOB.deviceId, type: 3, ciphertext: 'AAAA' }],
+  envelopes: [{ deviceId: BOB.deviceId, registrationId: 1, type: 3, ciphertext: 'AAAA' }],
 });
 
 describe(MessagingService.name, () => {

@@ -480,11 +480,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     for (const envelope of request.envelopes) {
       const current = expected.get(envelope.deviceId);
       if (!current || submitted.has(envelope.deviceId)) details.extra.push({ deviceId: envelope.deviceId });
-      else if (
-        envelope.registrationId !== undefined &&
-        current.registrationId !== null &&
-        envelope.registrationId !== current.registrationId
-      ) {
+      // A device without a registration id has no keys yet: nothing to be stale against.
+      else if (current.registrationId !== null && envelope.registrationId !== current.registrationId) {
         details.stale.push({ userId: current.userId, deviceId: envelope.deviceId });
       }
       submitted.add(envelope.deviceId);

@@ -9,6 +9,8 @@ import { createTestDatabase, TestDatabase } from '../utils/test-db.js';
 
 const servicesUp = (await serviceAvailable('MariaDB', MARIADB_URL)) && (await serviceAvailable('Redis', REDIS_URL));
 const PASSWORD = 'correct horse battery staple';
+/** These devices publish no keys, so any registration id is current. */
+const REGISTRATION_ID = 4242;
 
 interface User {
   id: string;
@@ -79,7 +81,12 @@ interface User {
     from.emitWithAck('message:send', {
       clientMessageId: randomUUID(),
       recipientUserId: to.id,
-      envelopes: deviceIds.map((deviceId) => ({ deviceId, type: 2, ciphertext: fakeCiphertext() })),
+      envelopes: deviceIds.map((deviceId) => ({
+        deviceId,
+        registrationId: REGISTRATION_ID,
+        type: 2,
+        ciphertext: fakeCiphertext(),
+      })),
     }) as Promise<MessageSendAck>;
 
   it('delivers messages, receipts and typing across nodes, subscribing only where devices are', async () => {
@@ -102,7 +109,14 @@ interface User {
 
     await a.emitWithAck('typing:send', {
       recipientUserId: bob.id,
-      envelopes: [{ deviceId: bobLaptop.session.device.id, type: 2, ciphertext: fakeCiphertext(16) }],
+      envelopes: [
+        {
+          deviceId: bobLaptop.session.device.id,
+          registrationId: REGISTRATION_ID,
+          type: 2,
+          ciphertext: fakeCiphertext(16),
+        },
+      ],
     });
     const [typing] = await bl.waitFor('typing:new');
     expect(typing).toMatchObject({ senderUserId: alice.id });

@@ -5,7 +5,7 @@ const UUID = '8f14e45f-ceea-467a-9af0-000000000001';
 const valid = {
   clientMessageId: 'c-1',
   recipientUserId: UUID,
-  envelopes: [{ deviceId: UUID, type: 3, ciphertext: 'AAECAw==' }],
+  envelopes: [{ deviceId: UUID, registrationId: 1234, type: 3, ciphertext: 'AAECAw==' }],
 };
 
 describe('message:send schema', () => {
@@ -17,9 +17,26 @@ describe('message:send schema', () => {
     ['an unknown field', { ...valid, extra: 1 }],
     ['a bad client message id', { ...valid, clientMessageId: 'has space' }],
     ['no envelopes', { ...valid, envelopes: [] }],
-    ['a non-base64 ciphertext', { ...valid, envelopes: [{ deviceId: UUID, type: 3, ciphertext: 'not base64!' }] }],
-    ['an unknown Signal type', { ...valid, envelopes: [{ deviceId: UUID, type: 7, ciphertext: 'AAAA' }] }],
-    ['a device id that is not a UUID', { ...valid, envelopes: [{ deviceId: 'x', type: 2, ciphertext: 'AAAA' }] }],
+    [
+      'an envelope without a registration id',
+      { ...valid, envelopes: [{ deviceId: UUID, type: 3, ciphertext: 'AAAA' }] },
+    ],
+    [
+      'a registration id out of range',
+      { ...valid, envelopes: [{ deviceId: UUID, registrationId: 16381, type: 3, ciphertext: 'AAAA' }] },
+    ],
+    [
+      'a non-base64 ciphertext',
+      { ...valid, envelopes: [{ deviceId: UUID, registrationId: 1, type: 3, ciphertext: 'not base64!' }] },
+    ],
+    [
+      'an unknown Signal type',
+      { ...valid, envelopes: [{ deviceId: UUID, registrationId: 1, type: 7, ciphertext: 'AAAA' }] },
+    ],
+    [
+      'a device id that is not a UUID',
+      { ...valid, envelopes: [{ deviceId: 'x', registrationId: 1, type: 2, ciphertext: 'AAAA' }] },
+    ],
   ])('rejects %s', (_name, payload) => {
     expect(messageSendSchema.safeParse(payload).success).toBe(false);
   });

@@ -41,10 +41,11 @@ export const clientMessageIdSchema = z.string().regex(CLIENT_MESSAGE_ID_PATTERN,
 export const outgoingEnvelopeSchema = z.strictObject({
   deviceId: uuid,
   /**
-   * The registration id the sender's session was built against. When it no longer matches the
-   * device's current one, the device was reinstalled: the send fails listing it as stale.
+   * The registration id the sender's session was built against (required: a session built for an
+   * earlier install must not reach a reinstalled device that got the same protocol id). When it no
+   * longer matches the device's current one, the send fails listing the device as stale.
    */
-  registrationId: z.number().int().min(1).max(16380).optional(),
+  registrationId: z.number().int().min(1).max(16380),
   type: z.union(SIGNAL_MESSAGE_TYPES.map((t) => z.literal(t))),
   ciphertext,
 });

@@ -6,7 +6,7 @@ import { MemoryStorage } from './storage.js';
 const payload = (clientMessageId: string): MessageSendPayload => ({
   clientMessageId,
   recipientUserId: '8f14e45f-ceea-467a-9af0-000000000001',
-  envelopes: [{ deviceId: '8f14e45f-ceea-467a-9af0-000000000002', type: 2, ciphertext: 'AAAA' }],
+  envelopes: [{ deviceId: '8f14e45f-ceea-467a-9af0-000000000002', registrationId: 7, type: 2, ciphertext: 'AAAA' }],
 });
 
 describe(Outbox.name, () => {

@@ -91,12 +91,19 @@ interface Sent {
   }, 60_000);
 
   it('exchanges twenty messages both ways, in order, each once', async () => {
+    const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const [from, to, fromHandle] = i % 2 === 0 ? [alice, bob, bob.handle] : [bob, alice, alice.handle];
       const entry = message(from, `Message ${i + 1}`);
+      const started = performance.now();
       await sendMessage(from.page, fromHandle, entry.text);
       await waitForMessage(to.page, from === alice ? alice.handle : bob.handle, entry.marker);
+      latencies.push(performance.now() - started);
     }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    console.log(
+      `chat: Enter to shown in the other browser over ${sorted.length} messages: p50 ${sorted[10]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (includes Playwright polling)`,
+    );
     const expected = sent.map((entry) => entry.marker);
     for (const [page, contact] of [
       [alice.page, bob.handle],

@@ -187,4 +187,17 @@ describe('ChatScreen', () => {
     );
     sut.unmount();
   });
+
+  it('keeps an unsent draft per conversation', async () => {
+    const fake = fakeChatStore({ conversations: [aConversation(), aConversation({ id: 'u-dave', handle: 'dave' })] });
+    const { sut } = await mountScreen(fake, 'user-bob');
+    await sut.get('textarea').setValue('half a thought');
+
+    await sut.setProps({ conversationId: 'u-dave' });
+    expect((sut.get('textarea').element as HTMLTextAreaElement).value).toBe('');
+    await sut.setProps({ conversationId: 'user-bob' });
+
+    expect((sut.get('textarea').element as HTMLTextAreaElement).value).toBe('half a thought');
+    sut.unmount();
+  });
 });

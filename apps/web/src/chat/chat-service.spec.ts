@@ -320,4 +320,45 @@ describe(ChatService.name, () => {
     expect(flags).toEqual([true, false]);
     await until(async () => expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['to the new key']));
   }, 40_000);
+
+  it('marks a refused send failed and sends it on retry under the same client message id', async () => {
+    const { relay, alice, bob } = await pair();
+    relay.refuseNext = 'NOT_PAIRED';
+    const item = await alice.service.send(BOB, 'refused once');
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('failed'));
+    expect(await alice.history.stateKeys('send:')).toEqual([]);
+
+    await alice.service.retry(BOB, item.id);
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.id)).toEqual([item.id]));
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('delivered'));
+    expect(relay.log.map((p) => p.clientMessageId)).toContain(item.id);
+  }, 30_000);
+
+  it('retries an expired message under a new client message id, shown once by the recipient', async () => {
+    const { relay, alice, bob } = await pair();
+    bob.transport.disconnect();
+    const item = await alice.service.send(BOB, 'expires first');
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('sent'));
+    const [sent] = await rows(alice, BOB);
+    // The server expired it: drop bob's queued copy as the server does.
+    relay.devices.get(bob.deviceId)!.queue.length = 0;
+    alice.transport.emitEvent('notice', {
+      id: '90',
+      kind: 'expired',
+      recipientUserId: BOB,
+      messageIds: [sent!.messageId!],
+      serverTimestamp: new Date().toISOString(),
+    });
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('failed'));
+
+    await alice.service.retry(BOB, item.id);
+    await bob.transport.connect();
+    await until(async () =>
+      expect((await rows(bob, ALICE)).map((r) => [r.id, r.text])).toEqual([[item.id, 'expires first']]),
+    );
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('delivered'));
+    const [retried] = await rows(alice, BOB);
+    expect(retried!.messageId).not.toBe(sent!.messageId);
+    expect(relay.log.filter((p) => p.kind === 'message')).toHaveLength(2);
+  }, 30_000);
 });

@@ -277,10 +277,14 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   async retry(conversationId: ConversationId, id: string): Promise<void> {
     const record = await this.history.get(conversationId, id);
     if (!record?.local || record.item.status !== 'failed' || record.item.text === null) return;
-    const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending' }));
+    // Refused sends left nothing on the server: same client message id. An expired one was stored
+    // there, and the server answers a repeated id with the first ack: it needs a new one (the
+    // content keeps the row id, so recipients still show it once).
+    const stored = record.item.messageId !== null;
+    const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending', messageId: null }));
     const content: MessageContent = { v: 1, t: 'message', id, text: record.item.text, sentAt: record.item.sentAt };
     await this.queue({
-      clientMessageId: id,
+      clientMessageId: stored ? this.newId() : id,
       recipientUserId: conversationId,
       kind: 'message',
       content,
@@ -378,7 +382,12 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       this.busy.add(key);
       try {
         const payload = await this.encryptSend(send);
-        await transport.send(payload);
+        try {
+          await transport.send(payload);
+        } catch (error) {
+          // The payload breaks the wire schema (e.g. too large): sending it again cannot help.
+          throw Object.assign(error instanceof Error ? error : new Error(String(error)), { status: 400 });
+        }
       } catch (error) {
         if (error instanceof IdentityChangedError) {
           this.identityBlocked.add(error.userId);
@@ -398,9 +407,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
   }
 
-  /** A 404 from the directory: the contact is gone (unpaired, blocked, no keys). */
+  /** A 404 from the directory (the contact is gone: unpaired, blocked, no keys) or a refused payload. */
   private isFinal(error: unknown): boolean {
-    return (error as { status?: number } | null)?.status === 404;
+    const status = (error as { status?: number } | null)?.status;
+    return status === 404 || status === 400;
   }
 
   private async fail(send: PendingSend): Promise<void> {
@@ -503,6 +513,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     const item = await this.history.update(send.recipientUserId, send.rowId, (i) => {
       const status = nextStatus(i.status, 'sent');
       const serverAt = i.serverAt ?? Date.parse(ack.serverTimestamp);
+      // A resend keeps the original's id (receipts name it); a retry of an expired message takes the new one.
       const messageId = i.messageId ?? ack.messageId;
       return status === i.status && serverAt === i.serverAt && messageId === i.messageId
         ? null
@@ -830,7 +841,14 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private async lookupDevice(userId: string, deviceId: string): Promise<DeviceAddress | null> {
     const cached = this.devices.get(userId)?.find((d) => d.deviceId === deviceId);
     if (cached) return cached;
-    const listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
+    let listed: DeviceAddress[];
+    try {
+      listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
+    } catch (error) {
+      // Unpaired or blocked since: the envelope is kept as an undecryptable row, not redelivered forever.
+      if ((error as { status?: number } | null)?.status === 404) return null;
+      throw error; // offline: the envelope stays queued and comes back
+    }
     const found = listed.find((d) => d.deviceId === deviceId) ?? null;
     // Merged, not replaced: the cache may hold a device whose session this device still uses.
     const merged = [

@@ -62,6 +62,8 @@ export class FakeRelay {
   /** Bundle claims per target user, for assertions. */
   readonly claims: string[] = [];
   clock = 1_700_000_000_000;
+  /** The next `message:send` is refused with this code (a final error such as NOT_PAIRED). */
+  refuseNext: string | null = null;
 
   register(device: Omit<RelayDevice, 'claimed' | 'queue'>): void {
     this.devices.set(device.deviceId, { ...device, claimed: 0, queue: [] });
@@ -112,6 +114,11 @@ export class FakeRelay {
 
   /** `message:send` as the api answers it. */
   submit(sender: RelayDevice, payload: MessageSendPayload): MessageSendAck | { ok: false; error: SocketError } {
+    if (this.refuseNext) {
+      const code = this.refuseNext;
+      this.refuseNext = null;
+      return { ok: false, error: { code, message: 'refused' } };
+    }
     const key = `${sender.deviceId}/${payload.clientMessageId}`;
     const existing = this.accepted.get(key);
     if (existing) return { ...existing, duplicate: true };

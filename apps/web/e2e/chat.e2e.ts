@@ -84,11 +84,63 @@ interface Sent {
     await chatLog(alice.page, bob.handle).waitFor();
     await alice.page.getByText('No messages yet. Say hello!').waitFor();
 
+    // On a phone the list and the conversation are two screens, with a back button between them.
     await bob.page.getByRole('link', { name: 'Chats' }).click();
     await bob.page.waitForURL(/\/chat$/);
     await bob.page.getByRole('heading', { name: 'Chats', level: 1 }).waitFor();
+    const conversations = bob.page.getByRole('navigation', { name: 'Conversations' });
+    await conversations.getByRole('link', { name: new RegExp(`^@${alice.handle}`) }).click();
+    await bob.page.waitForURL(new RegExp(`/chat/${aliceId}$`));
+    await chatLog(bob.page, alice.handle).waitFor();
+    expect(await conversations.isVisible()).toBe(false);
+    await bob.page.getByRole('link', { name: 'Back to conversations' }).click();
+    await bob.page.waitForURL(/\/chat$/);
+    expect(await conversations.isVisible()).toBe(true);
     await openChat(bob.page, aliceId, alice.handle);
+    // Wide: side by side, no back button.
+    expect(await alice.page.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(true);
+    expect(await alice.page.getByRole('link', { name: 'Back to conversations' }).isVisible()).toBe(false);
   }, 60_000);
+
+  it('names every control and landmark, and works from the keyboard', async () => {
+    const { page } = alice;
+    const unnamed = await page.evaluate(() => {
+      const controls = document.querySelectorAll<HTMLElement>('a[href], button, textarea, input, [tabindex="0"]');
+      const named = (element: HTMLElement) =>
+        Boolean(
+          element.getAttribute('aria-label')?.trim() ||
+          element.getAttribute('aria-labelledby') ||
+          (element.id && document.querySelector(`label[for="${CSS.escape(element.id)}"]`)?.textContent?.trim()) ||
+          element.textContent?.trim(),
+        );
+      return Array.from(controls)
+        .filter((element) => element.checkVisibility() && !named(element))
+        .map((e) => e.outerHTML);
+    });
+    expect(unnamed).toEqual([]);
+    for (const [role, name] of [
+      ['banner', undefined],
+      ['navigation', 'Main'],
+      ['main', undefined],
+      ['navigation', 'Conversations'],
+      ['region', `@${bob.handle}`],
+      ['log', `Messages with @${bob.handle}`],
+      ['form', 'Write a message'],
+    ] as const) {
+      expect(await page.getByRole(role, name ? { name } : {}).count()).toBe(1);
+    }
+
+    // Escape closes the conversation; the list is reached by keyboard and Enter opens it again.
+    await page.getByLabel(`Message to @${bob.handle}`).focus();
+    await page.keyboard.press('Escape');
+    await page.waitForURL(/\/chat$/);
+    const item = page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first();
+    await item.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/chat/${bobId}$`));
+    await chatLog(page, bob.handle).waitFor();
+  }, 30_000);
 
   it('exchanges twenty messages both ways, in order, each once', async () => {
     const latencies: number[] = [];

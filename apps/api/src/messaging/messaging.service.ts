@@ -292,9 +292,14 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
    * @param skip - ids sent and not yet acked; they are not sent twice by one drain
    */
   async pendingFor(deviceId: string, skip: ReadonlySet<string>, limit: number): Promise<QueueItem[]> {
-    const rows = await this.envelopes.find({ where: { deviceId }, order: { id: 'ASC' }, take: limit + skip.size });
+    // Plain SQL: every connect reads its queue at least twice (before and after joining the room).
+    const rows = (await this.messages.manager.query(
+      `SELECT \`id\`, \`device_id\` AS deviceId, \`user_id\` AS userId, \`kind\`, \`message_id\` AS messageId, \`sender_user_id\` AS senderUserId, \`sender_device_id\` AS senderDeviceId, \`conversation_user_id\` AS conversationUserId, \`type\`, \`ciphertext\`, \`notice\`, \`created_at\` AS createdAt FROM \`envelopes\` WHERE \`device_id\` = ? ORDER BY \`id\` LIMIT ${Number(limit + skip.size)}`,
+      [deviceId],
+    )) as (Omit<EnvelopeEntity, 'id' | 'createdAt'> & { id: string | number; createdAt: string | number })[];
     return rows
-      .filter((row) => !skip.has(String(row.id)))
+      .map((row) => ({ ...row, id: String(row.id), createdAt: Number(row.createdAt) }))
+      .filter((row) => !skip.has(row.id))
       .slice(0, limit)
       .map((row) => this.toQueueItem(row));
   }

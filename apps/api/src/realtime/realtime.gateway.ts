@@ -81,6 +81,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   afterInit(server: PairchatServer): void {
     this.emitter.attach(server);
+    // Idle memory: a socket would keep its upgrade request (headers and all) for its whole life.
+    // Nothing reads it after the handshake here (auth comes in the CONNECT packet).
+    server.engine?.on('connection', (raw: { request: unknown }) => {
+      raw.request = null;
+    });
     server.use((socket, next) => {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       verifyAccessToken(this.jwt, this.devices, auth.success ? auth.data.token : undefined).then(

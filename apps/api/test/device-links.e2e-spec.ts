@@ -6,6 +6,7 @@ import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DeviceLinkEntity } from '../src/devices/device-link.entity.js';
+import { DEVICE_LINK_RETENTION_MS, DeviceLinksService } from '../src/devices/device-links.service.js';
 import { parseDeviceLinkCode } from '../../web/src/crypto/device-link-code.js';
 import { openIdentity, sealIdentity } from '../../web/src/crypto/device-link.js';
 import { keyUpload } from './utils/keys.js';
@@ -234,6 +235,17 @@ describeE2E('device links', () => {
       expect(res.body.code).toBe('LINK_EXPIRED');
       expect((await as(laptop).get(`/devices/links/${link.linkId}`).expect(200)).body.status).toBe('expired');
       expect((await linkRow(link.linkId)).ciphertext).toBeNull();
+    });
+
+    it('sweeps links only once their retention after expiry is over', async () => {
+      const { phone } = await accountWithNewDevice();
+      const link = await openLink(phone);
+      const sweeper = sut.app.get(DeviceLinksService);
+      const expiresAt = Date.parse(link.expiresAt);
+      await sweeper.sweep(new Date(expiresAt + DEVICE_LINK_RETENTION_MS - 1000));
+      expect(await linkRow(link.linkId)).toBeDefined();
+      expect(await sweeper.sweep(new Date(expiresAt + DEVICE_LINK_RETENTION_MS + 1000))).toBeGreaterThanOrEqual(1);
+      expect(await linkRow(link.linkId)).toBeUndefined();
     });
 
     it('replaces the open link of a device with its new one', async () => {

@@ -198,6 +198,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         void this.refreshPresence();
       }),
       transport.on('disconnected', () => this.emit('connection', 'offline')),
+      transport.on('auth-failed', () => this.emit('connection', 'offline')),
       transport.on('sent', (id, ack) => void this.onSent(id, ack).catch((e) => this.problem(e))),
       transport.on('status', (change) => void this.onStatus(change).catch((e) => this.problem(e))),
       transport.on('send-failed', (failure) => void this.onSendFailed(failure).catch((e) => this.problem(e))),
@@ -859,9 +860,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     return found;
   }
 
-  private async refreshPresence(): Promise<void> {
+  /** Asks the server who of the contacts is online (on connect, and when the pair list changes). */
+  async refreshPresence(): Promise<void> {
     const contacts = this.options.contacts?.() ?? [];
-    if (contacts.length === 0 || !this.transport) return;
+    if (contacts.length === 0 || !this.transport?.connected) return;
     try {
       for (const presence of await this.transport.getPresence(contacts.slice(0, 100))) this.emit('presence', presence);
     } catch (error) {

@@ -99,6 +99,14 @@ describe('useChatStore', () => {
     await until(() => expect(a.chat.items(BOB)[0]!.status).toBe('read'));
     expect(a.chat.conversations[0]).toMatchObject({ id: BOB, unread: 0, typing: false });
 
+    // A change of the pair list asks for presence again (bob connected after alice did).
+    usePairsStore(a.pinia).pairs = [
+      aPair(aUser('bob', { id: BOB })),
+      aPair(aUser('carol', { id: '11111111-2222-4333-8444-555555555555' })),
+    ];
+    await until(() => expect(a.chat.conversations.find((c) => c.id === BOB)).toMatchObject({ online: true }));
+    usePairsStore(a.pinia).pairs = [aPair(aUser('bob', { id: BOB }))];
+
     alice.transport.emitEvent('presence', { userId: BOB, online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
     expect(a.chat.conversations[0]).toMatchObject({ online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
     alice.transport.emitEvent('presence', { userId: BOB, online: true, lastSeenAt: null });

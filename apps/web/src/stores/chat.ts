@@ -1,5 +1,5 @@
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { computed, ref, shallowReactive } from 'vue';
+import { computed, ref, shallowReactive, watch } from 'vue';
 import { PairchatClient, type Presence } from '@pairchat/messaging';
 import { api } from '@/api/index.js';
 import {
@@ -123,6 +123,12 @@ export const useChatStore = defineStore('chat', () => {
     const at = (c: ConversationSummary) => (c.lastItem ? (c.lastItem.serverAt ?? c.lastItem.sentAt) : 0);
     return list.sort((a, b) => at(b) - at(a) || a.handle.localeCompare(b.handle));
   });
+
+  // A new pair (or one loaded after the socket connected) gets its presence asked for.
+  watch(
+    () => pairs.pairs.map((p) => p.user.id).join(','),
+    () => void service?.refreshPresence(),
+  );
 
   function apply(event: ChatEvent): void {
     switch (event.t) {

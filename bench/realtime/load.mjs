@@ -1,10 +1,10 @@
-// Load client of the realtime bench: a lean client speaking the api's wire protocol with
-// socket.io-client (the full SDK would saturate first: it persists its outbox and handled ids).
+// Load client of the realtime bench: a lean client speaking the api's wire protocol (Socket.IO over
+// a websocket, see wire-client.mjs; socket.io-client and the full SDK would saturate first).
 // Input: a JSON config file (argv[2]). Prints one JSON line per phase prefixed with RESULT, and
 // PHASE_START / PHASE_END markers so the orchestrator can sample server CPU and RSS.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { io } from 'socket.io-client';
+import { WireSocket } from './wire-client.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const { urls, devices, pairs, payloadSizes, rates, stepSeconds, saturationSeconds, saturationWindow } = config;
@@ -53,17 +53,12 @@ let next = 0;
 let failures = 0;
 async function connectOne(i) {
   const device = devices[i];
-  const socket = io(urls[i % urls.length], {
-    auth: { token: device.token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
+  const socket = new WireSocket(urls[i % urls.length], { token: device.token });
   sockets[i] = socket;
   socket.on('message:new', (e) => onEnvelope(i, e));
   await new Promise((resolve) => {
-    socket.once('queue:empty', resolve);
-    socket.once('connect_error', () => {
+    socket.on('queue:empty', resolve);
+    socket.on('connect_error', () => {
       failures++;
       resolve();
     });

@@ -37,7 +37,9 @@ export class SendPolicy {
   ) {}
 
   canCommunicate(userId: string, otherUserId: string): Promise<boolean> {
-    return this.cached(this.pairs, pairKey(userId, otherUserId), () => this.pairing.canCommunicate(userId, otherUserId));
+    return this.cached(this.pairs, pairKey(userId, otherUserId), () =>
+      this.pairing.canCommunicate(userId, otherUserId),
+    );
   }
 
   activeDevices(userId: string): Promise<ActiveDevice[]> {

@@ -40,12 +40,7 @@ export class SocketEmitter {
   }
 
   /** Like {@link send}, but skips the sockets that are also in `except` (e.g. the device that caused the event). */
-  sendExcept<E extends ServerEventName>(
-    event: E,
-    room: string,
-    except: string,
-    payload: ServerEventPayload<E>,
-  ): void {
+  sendExcept<E extends ServerEventName>(event: E, room: string, except: string, payload: ServerEventPayload<E>): void {
     if (!this.server) return;
     (this.server.to(room).except(except).emit as (event: E, payload: ServerEventPayload<E>) => boolean)(event, payload);
   }

@@ -10,8 +10,10 @@ import { DEVICE_LINK_RETENTION_MS, DeviceLinksService } from '../src/devices/dev
 import { parseDeviceLinkCode } from '../../web/src/crypto/device-link-code.js';
 import { openIdentity, sealIdentity } from '../../web/src/crypto/device-link.js';
 import { keyUpload } from './utils/keys.js';
+import { REDIS_URL, serviceAvailable } from './utils/services.js';
 import { connectSocket, type TestSocket } from './utils/sockets.js';
 import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
+import { testDialect } from './utils/test-db.js';
 import { createUser, loginAs, type TestUser } from './utils/users.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -363,5 +365,61 @@ describeE2E('device links', () => {
     expect(toBase64(TsIdentityKeyPair.deserialize(identity.serialize()).publicKey.serialize())).toBe(
       b64(identity.publicKey.serialize()),
     );
+  });
+});
+
+const scaled = testDialect() === 'mariadb' && (await serviceAvailable('Redis', REDIS_URL));
+
+/** Two api instances on one MariaDB and one Redis, as behind a load balancer. */
+(scaled ? describeE2E : describe.skip)('device links across api instances', () => {
+  let first: TestApp;
+  let second: TestApp;
+  let socket: TestSocket | undefined;
+
+  beforeAll(async () => {
+    const shared = { REDIS_URL, REDIS_KEY_PREFIX: `pairchat-test-${randomBytes(4).toString('hex')}:` };
+    first = await createTestApp(shared);
+    second = await createTestApp({
+      ...shared,
+      DATABASE_URL: first.db.env.DATABASE_URL!,
+      JWT_SECRET: first.config.jwtSecret,
+    });
+    await second.app.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    socket?.close();
+    await second?.close();
+    await first?.close();
+  });
+
+  it('tells the new device on one instance when the link is completed through another', async () => {
+    const laptop = await createUser(first, 'xnode', { deviceName: 'Laptop' });
+    const identity = IdentityKeyPair.generate();
+    await request(first.http).put('/keys').set('Authorization', laptop.bearer).send(keyUpload(identity)).expect(200);
+    const phone = await loginAs(second, laptop.handle, { deviceName: 'Phone' });
+    socket = await connectSocket(await second.app.getUrl(), phone.session.accessToken);
+
+    const ephemeral = await PrivateKey.generateAsync();
+    const key = ephemeral.getPublicKey().getPublicKeyBytes();
+    const created = (
+      await request(second.http)
+        .post('/devices/links')
+        .set('Authorization', phone.bearer)
+        .send({ ephemeralPublicKey: b64(key) })
+        .expect(201)
+    ).body as DeviceLinkCreatedDto;
+    const code = parseDeviceLinkCode(`${created.linkId}.${created.linkToken}.${b64url(key)}`);
+    const sealed = await sealIdentity({ code, identityKeyPair: identity.serialize(), accountId: laptop.id });
+    await request(first.http)
+      .post(`/devices/links/${created.linkId}/complete`)
+      .set('Authorization', laptop.bearer)
+      .send({
+        linkToken: created.linkToken,
+        ephemeralPublicKey: b64(sealed.ephemeralPublicKey),
+        ciphertext: b64(sealed.ciphertext),
+        iv: b64(sealed.iv),
+      })
+      .expect(200);
+    expect(await socket.waitFor('device:link-completed')).toEqual([{ linkId: created.linkId }]);
   });
 });

@@ -47,6 +47,33 @@ describe(SendPolicy.name, () => {
     expect(canCommunicate).toHaveBeenCalledTimes(2);
   });
 
+  it('reloads an entry used near its expiry in the background and keeps answering from it', async () => {
+    const { sut, canCommunicate, advance } = setup(1_000);
+    await sut.canCommunicate('a', 'b');
+    advance(900);
+    canCommunicate.mockResolvedValueOnce(false);
+    expect(await sut.canCommunicate('a', 'b')).toBe(true); // the old answer, while the reload runs
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+    await Promise.resolve();
+    advance(500); // past the first expiry, within the reloaded entry's life
+    expect(await sut.canCommunicate('a', 'b')).toBe(false);
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets an invalidation win over a reload that was running', async () => {
+    const { sut, canCommunicate, advance } = setup(1_000);
+    await sut.canCommunicate('a', 'b');
+    advance(900);
+    let finish: (v: boolean) => void = () => undefined;
+    canCommunicate.mockImplementationOnce(() => new Promise<boolean>((resolve) => (finish = resolve)));
+    await sut.canCommunicate('a', 'b'); // starts the reload
+    sut.forgetPair('a', 'b');
+    finish(true);
+    await Promise.resolve();
+    canCommunicate.mockResolvedValueOnce(false);
+    expect(await sut.canCommunicate('a', 'b')).toBe(false);
+  });
+
   it('does not remember a failed lookup', async () => {
     const { sut, canCommunicate } = setup(60_000);
     canCommunicate.mockRejectedValueOnce(new Error('db down'));

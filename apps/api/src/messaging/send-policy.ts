@@ -12,9 +12,17 @@ export interface ActiveDevice {
 /** Entries kept at most; past it the cache starts over (bounded memory under any key spread). */
 const MAX_ENTRIES = 100_000;
 
+/**
+ * An entry used in the last fifth of its life is reloaded in the background while it keeps
+ * answering: a busy conversation never waits on a miss, and entries made together (a burst of
+ * connects) do not all expire, and miss, in the same instant.
+ */
+const REFRESH_AHEAD = 0.2;
+
 interface Entry<T> {
   value: Promise<T>;
   expiresAt: number;
+  refreshing?: boolean;
 }
 
 /**
@@ -64,13 +72,26 @@ export class SendPolicy {
     if (this.ttlMs === 0) return load();
     const now = this.now();
     const hit = map.get(key);
-    if (hit && hit.expiresAt > now) return hit.value;
+    if (hit && hit.expiresAt > now) {
+      if (!hit.refreshing && hit.expiresAt - now < this.ttlMs * REFRESH_AHEAD) this.refresh(map, key, hit, load);
+      return hit.value;
+    }
     if (map.size >= MAX_ENTRIES) map.clear();
     const value = load();
     map.set(key, { value, expiresAt: now + this.ttlMs });
     // A failed lookup is not remembered.
     value.catch(() => map.get(key)?.value === value && map.delete(key));
     return value;
+  }
+
+  private refresh<T>(map: Map<string, Entry<T>>, key: string, hit: Entry<T>, load: () => Promise<T>): void {
+    hit.refreshing = true;
+    const value = load();
+    value.then(
+      // Only if nothing dropped or replaced the entry meanwhile (an invalidation wins).
+      () => map.get(key) === hit && map.set(key, { value, expiresAt: this.now() + this.ttlMs }),
+      () => (hit.refreshing = false),
+    );
   }
 }
 

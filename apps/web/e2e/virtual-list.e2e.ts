@@ -150,13 +150,17 @@ if (!chromiumPresent) console.warn(`!!! SKIPPING message list e2e: no Chromium a
       '2 new messages',
     );
 
-    await page.getByRole('button', { name: /2 new messages/ }).click({ timeout: 5_000 });
+    // Scrolled up, rows entering the window are not announced; the status says what arrived.
+    await expect(page.getByRole('log').getAttribute('aria-live')).resolves.toBe('off');
+    await expect(page.getByRole('status').textContent()).resolves.toBe('2 new messages');
+    await page.getByRole('button', { name: '2 new messages' }).click({ timeout: 5_000 });
     await page.waitForFunction(() => {
       const m = window.listE2E.metrics();
       return m.scrollHeight - m.clientHeight - m.scrollTop <= 2;
     });
     expect(await page.locator('.messages__row').last().getAttribute('data-key')).toBe(`row-${ROWS + 3}`);
     await expect(page.locator('.messages__jump').count()).resolves.toBe(0);
+    await expect(page.getByRole('log').getAttribute('aria-live')).resolves.toBe('polite');
   });
 
   it('keeps the row at the top in place when 500 older messages are prepended', async () => {

@@ -260,17 +260,19 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       read: false,
       messageId: null,
     };
-    await this.history.insert(item, { local: true });
-    this.changed(conversationId, [item]); // the optimistic row shows before any crypto work
-    if (this.typingSent.has(conversationId)) void this.setTyping(conversationId, false).catch(() => undefined);
-    await this.queue({
+    const send: PendingSend = {
       clientMessageId: id,
       recipientUserId: conversationId,
       kind: 'message',
       content,
       rowId: id,
       mismatches: 0,
-    });
+    };
+    // The row and the send that carries it land together: never a row that is not sent, or the reverse.
+    await this.history.insert(item, { local: true, state: { key: `${PENDING}${id}`, value: send } });
+    this.changed(conversationId, [item]); // the optimistic row shows before any crypto work
+    if (this.typingSent.has(conversationId)) void this.setTyping(conversationId, false).catch(() => undefined);
+    void this.flush();
     return item;
   }
 
@@ -282,16 +284,20 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     // there, and the server answers a repeated id with the first ack: it needs a new one (the
     // content keeps the row id, so recipients still show it once).
     const stored = record.item.messageId !== null;
-    const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending', messageId: null }));
     const content: MessageContent = { v: 1, t: 'message', id, text: record.item.text, sentAt: record.item.sentAt };
-    await this.queue({
+    const send: PendingSend = {
       clientMessageId: stored ? this.newId() : id,
       recipientUserId: conversationId,
       kind: 'message',
       content,
       rowId: id,
       mismatches: 0,
+    };
+    const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending', messageId: null }), {
+      key: `${PENDING}${send.clientMessageId}`,
+      value: send,
     });
+    void this.flush();
     if (item) this.changed(conversationId, [item]);
   }
 
@@ -509,8 +515,11 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private async onSent(clientMessageId: string, ack: MessageSendAck): Promise<void> {
     const send = await this.history.getState<PendingSend>(`${PENDING}${clientMessageId}`);
     if (!send) return;
-    await this.history.deleteState(`${PENDING}${clientMessageId}`);
-    if (send.kind !== 'message' || !send.rowId) return;
+    // Row first, record second: a crash in between re-sends, and the server answers with the same ack.
+    if (send.kind !== 'message' || !send.rowId) {
+      await this.history.deleteState(`${PENDING}${clientMessageId}`);
+      return;
+    }
     const item = await this.history.update(send.recipientUserId, send.rowId, (i) => {
       const status = nextStatus(i.status, 'sent');
       const serverAt = i.serverAt ?? Date.parse(ack.serverTimestamp);
@@ -520,6 +529,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         ? null
         : { ...i, status, serverAt, messageId };
     });
+    await this.history.deleteState(`${PENDING}${clientMessageId}`);
     if (item) this.changed(send.recipientUserId, [item]);
   }
 

@@ -97,6 +97,22 @@ describe(HistoryStore.name, () => {
     expect((await sut.meta(BOB)).unread).toBe(3);
   });
 
+  it('writes a row together with the send that carries it, or neither', async () => {
+    const { sut, vault } = await fresh();
+    await sut.insert(aRow({ id: 'out-1', direction: 'out', status: 'pending' }), {
+      local: true,
+      state: { key: 'send:out-1', value: { clientMessageId: 'out-1' } },
+    });
+    expect(await sut.getState('send:out-1')).toEqual({ clientMessageId: 'out-1' });
+    expect((await sut.get(BOB, 'out-1'))!.local).toBe(true);
+
+    const bad = { store: 'history' as const, key: {} as unknown as string, plaintext: new Uint8Array(1) };
+    await expect(
+      vault.writeMany([{ store: 'chat', key: 'state\u0001lonely', plaintext: new Uint8Array(1) }, bad]),
+    ).rejects.toThrow();
+    expect(await vault.get('chat', 'state\u0001lonely')).toBeNull();
+  });
+
   it('survives a reload, stores no plaintext, and is wiped with the device', async () => {
     const { sut, vault, name } = await fresh();
     await sut.insert(aRow({ id: 'secret', text: 'meet me at the old oak' }));

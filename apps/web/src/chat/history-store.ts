@@ -29,6 +29,12 @@ const decoder = new TextDecoder();
 const json = (value: unknown) => encoder.encode(JSON.stringify(value));
 const parse = <T>(bytes: Uint8Array | null): T | null => (bytes ? (JSON.parse(decoder.decode(bytes)) as T) : null);
 
+/** A state entry written in the same transaction as a row (the send that carries it). */
+export interface StateWrite {
+  key: string;
+  value: unknown;
+}
+
 /** A stored row and what only this device needs to know about it. */
 export interface HistoryRecord {
   item: ChatItem;
@@ -121,21 +127,23 @@ export class HistoryStore {
    * Stores a new row. Rows are unique per (conversation, id): a second insert changes nothing.
    * @returns the stored record, or null when the row already existed
    */
-  insert(item: ChatItem, options: { local?: boolean; sortKey?: string } = {}): Promise<HistoryRecord | null> {
+  insert(
+    item: ChatItem,
+    options: { local?: boolean; sortKey?: string; state?: StateWrite } = {},
+  ): Promise<HistoryRecord | null> {
     return this.exclusive(async () => {
       if ((await this.sortKeyOf(item.conversationId, item.id)) !== null) return null;
       // Strictly increasing within a run, so rows stored in the same millisecond keep their order.
       this.lastClock = Math.max(this.now(), this.lastClock + 1);
       const sortKey = options.sortKey ?? `${String(this.lastClock).padStart(CLOCK_DIGITS, '0')}${SEP}${item.id}`;
       const record: HistoryRecord = { item, sortKey, ...(options.local ? { local: true } : {}) };
-      await this.write(record);
-      await this.touchMeta(item.conversationId, (meta) => {
-        if (item.direction === 'in' && item.kind === 'text' && !item.read) meta.unread++;
-        if (sortKey >= meta.lastSortKey) {
-          meta.lastItem = item;
-          meta.lastSortKey = sortKey;
-        }
-      });
+      const meta = await this.meta(item.conversationId);
+      if (item.direction === 'in' && item.kind === 'text' && !item.read) meta.unread++;
+      if (sortKey >= meta.lastSortKey) {
+        meta.lastItem = item;
+        meta.lastSortKey = sortKey;
+      }
+      await this.commit(record, meta, options.state);
       return record;
     });
   }
@@ -148,6 +156,7 @@ export class HistoryStore {
     conversationId: ConversationId,
     id: string,
     mutate: (item: ChatItem) => ChatItem | null,
+    state?: StateWrite,
   ): Promise<ChatItem | null> {
     return this.exclusive(async () => {
       const record = await this.get(conversationId, id);
@@ -156,11 +165,10 @@ export class HistoryStore {
       if (!next) return null;
       const wasUnread = record.item.direction === 'in' && record.item.kind === 'text' && !record.item.read;
       const isUnread = next.direction === 'in' && next.kind === 'text' && !next.read;
-      await this.write({ ...record, item: next });
-      await this.touchMeta(conversationId, (meta) => {
-        if (wasUnread && !isUnread) meta.unread = Math.max(0, meta.unread - 1);
-        if (meta.lastItem?.id === id) meta.lastItem = next;
-      });
+      const meta = await this.meta(conversationId);
+      if (wasUnread && !isUnread) meta.unread = Math.max(0, meta.unread - 1);
+      if (meta.lastItem?.id === id) meta.lastItem = next;
+      await this.commit({ ...record, item: next }, meta, state);
       return next;
     });
   }
@@ -175,12 +183,10 @@ export class HistoryStore {
       const old = await this.get(conversationId, oldId);
       if (!old || (await this.sortKeyOf(conversationId, item.id)) !== null) return null;
       const record: HistoryRecord = { item, sortKey: old.sortKey };
-      await this.vault.delete('historyIndex', `i${SEP}${conversationId}${SEP}${oldId}`);
-      await this.write(record);
-      await this.touchMeta(conversationId, (meta) => {
-        if (item.direction === 'in' && item.kind === 'text' && !item.read) meta.unread++;
-        if (meta.lastItem?.id === oldId) meta.lastItem = item;
-      });
+      const meta = await this.meta(conversationId);
+      if (item.direction === 'in' && item.kind === 'text' && !item.read) meta.unread++;
+      if (meta.lastItem?.id === oldId) meta.lastItem = item;
+      await this.commit(record, meta, undefined, [`i${SEP}${conversationId}${SEP}${oldId}`]);
       return record;
     });
   }
@@ -264,21 +270,28 @@ export class HistoryStore {
     return keys.map((k) => String(k).slice(start.length));
   }
 
-  private async write(record: HistoryRecord): Promise<void> {
+  /** Writes a row with its index entries, its conversation's meta and `state`, atomically. */
+  private commit(record: HistoryRecord, meta: ConversationMeta, state?: StateWrite, dropIndex: string[] = []) {
     const { item, sortKey } = record;
-    await this.vault.put('history', this.rowKey(item.conversationId, sortKey), json(record));
-    await this.vault.put('historyIndex', `i${SEP}${item.conversationId}${SEP}${item.id}`, json(sortKey));
+    const puts: Parameters<Vault['writeMany']>[0] = [
+      { store: 'history', key: this.rowKey(item.conversationId, sortKey), plaintext: json(record) },
+      { store: 'historyIndex', key: `i${SEP}${item.conversationId}${SEP}${item.id}`, plaintext: json(sortKey) },
+      { store: 'chat', key: `meta${SEP}${item.conversationId}`, plaintext: json(meta) },
+    ];
     if (item.messageId) {
-      await this.vault.put('historyIndex', `m${SEP}${item.messageId}`, json(`${item.conversationId}${SEP}${item.id}`));
+      puts.push({
+        store: 'historyIndex',
+        key: `m${SEP}${item.messageId}`,
+        plaintext: json(`${item.conversationId}${SEP}${item.id}`),
+      });
     }
     if (item.direction === 'out' && item.kind === 'text') {
-      await this.vault.put('historyIndex', `c${SEP}${item.id}`, json(item.conversationId));
+      puts.push({ store: 'historyIndex', key: `c${SEP}${item.id}`, plaintext: json(item.conversationId) });
     }
-  }
-
-  private async touchMeta(conversationId: string, change: (meta: ConversationMeta) => void): Promise<void> {
-    const meta = await this.meta(conversationId);
-    change(meta);
-    await this.vault.put('chat', `meta${SEP}${conversationId}`, json(meta));
+    if (state) puts.push({ store: 'chat', key: `state${SEP}${state.key}`, plaintext: json(state.value) });
+    return this.vault.writeMany(
+      puts,
+      dropIndex.map((key) => ({ store: 'historyIndex' as const, key })),
+    );
   }
 }

@@ -237,6 +237,32 @@ export class Vault {
   }
 
   /**
+   * Encrypts and writes several records, and deletes `deletes`, in one IndexedDB transaction: all
+   * of it lands or none of it (a history row with its index and the send that carries it).
+   */
+  async writeMany(
+    puts: { store: VaultStore; key: VaultKey; plaintext: Uint8Array }[],
+    deletes: { store: VaultStore; key: VaultKey }[] = [],
+  ): Promise<void> {
+    const sealed = await Promise.all(
+      puts.map(async (p) => ({ ...p, sealed: await this.seal(p.store, p.key, p.plaintext) })),
+    );
+    const stores = [...new Set([...puts.map((p) => p.store), ...deletes.map((d) => d.store)])];
+    if (stores.length === 0) return;
+    const tx = this.db.transaction(stores, 'readwrite');
+    const finished = done(tx);
+    try {
+      for (const { store, key } of deletes) tx.objectStore(store).delete(key);
+      for (const { store, key, sealed: record } of sealed) tx.objectStore(store).put(record, key);
+    } catch (error) {
+      tx.abort(); // a bad key midway: nothing of this batch may land
+      await finished.catch(() => undefined);
+      throw error;
+    }
+    await finished;
+  }
+
+  /**
    * Stores `plaintext` only if nothing is stored under `key` (atomic in IndexedDB).
    * @returns false if a record already existed
    */

@@ -775,7 +775,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (reset && address) await this.crypto.deleteSession(address);
     if (envelope.kind !== 'message') return;
     const serverAt = Date.parse(envelope.serverTimestamp);
-    const stored = await this.store({
+    const item: ChatItem = {
       id: `undecryptable-${envelope.messageId}`,
       conversationId,
       kind: 'undecryptable',
@@ -786,15 +786,21 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       status: null,
       read: false,
       messageId: envelope.messageId,
+    };
+    const request: PendingSend = {
+      clientMessageId: this.newId(),
+      recipientUserId: conversationId,
+      kind: 'control',
+      content: { v: 1, t: 'resend', messageIds: [envelope.messageId], sentAt: this.now() },
+      mismatches: 0,
+    };
+    // The placeholder and its resend request land together, so a placeholder always gets its answer.
+    const stored = await this.history.insert(item, {
+      state: { key: `${PENDING}${request.clientMessageId}`, value: request },
     });
-    if (stored) {
-      await this.queueControl(conversationId, {
-        v: 1,
-        t: 'resend',
-        messageIds: [envelope.messageId],
-        sentAt: this.now(),
-      });
-    }
+    if (!stored) return;
+    this.changed(conversationId, [item]);
+    void this.flush();
   }
 
   private batchDelivered(conversationId: string, messageId: string): void {

@@ -18,14 +18,14 @@ describe(SendPolicy.name, () => {
       ttlMs,
       () => now,
     );
-    return { sut, canCommunicate, list, advance: (ms: number) => (now += ms) };
+    return { sut, canCommunicate, list, devicesWithKeys, advance: (ms: number) => (now += ms) };
   };
 
-  it('asks once per pair within the ttl, in either direction, and again after it', async () => {
+  it('asks once per pair within its ttl (six device-list ttls), in either direction, and again after it', async () => {
     const { sut, canCommunicate, advance } = setup(1_000);
     await Promise.all([sut.canCommunicate('a', 'b'), sut.canCommunicate('b', 'a'), sut.canCommunicate('a', 'b')]);
     expect(canCommunicate).toHaveBeenCalledTimes(1);
-    advance(1_001);
+    advance(6_001);
     await sut.canCommunicate('a', 'b');
     expect(canCommunicate).toHaveBeenCalledTimes(2);
   });
@@ -48,22 +48,22 @@ describe(SendPolicy.name, () => {
   });
 
   it('reloads an entry used near its expiry in the background and keeps answering from it', async () => {
-    const { sut, canCommunicate, advance } = setup(1_000);
-    await sut.canCommunicate('a', 'b');
+    const { sut, list, advance } = setup(1_000);
+    await sut.activeDevices('u');
     advance(900);
-    canCommunicate.mockResolvedValueOnce(false);
-    expect(await sut.canCommunicate('a', 'b')).toBe(true); // the old answer, while the reload runs
-    expect(canCommunicate).toHaveBeenCalledTimes(2);
-    await Promise.resolve();
+    list.mockResolvedValueOnce([]);
+    expect(await sut.activeDevices('u')).toHaveLength(1); // the old answer, while the reload runs
+    expect(list).toHaveBeenCalledTimes(2);
+    await new Promise((r) => setImmediate(r));
     advance(500); // past the first expiry, within the reloaded entry's life
-    expect(await sut.canCommunicate('a', 'b')).toBe(false);
-    expect(canCommunicate).toHaveBeenCalledTimes(2);
+    expect(await sut.activeDevices('u')).toEqual([]);
+    expect(list).toHaveBeenCalledTimes(2);
   });
 
   it('lets an invalidation win over a reload that was running', async () => {
     const { sut, canCommunicate, advance } = setup(1_000);
     await sut.canCommunicate('a', 'b');
-    advance(900);
+    advance(5_900);
     let finish: (v: boolean) => void = () => undefined;
     canCommunicate.mockImplementationOnce(() => new Promise<boolean>((resolve) => (finish = resolve)));
     await sut.canCommunicate('a', 'b'); // starts the reload

@@ -18,6 +18,11 @@ const MAX_ENTRIES = 100_000;
  * connects) do not all expire, and miss, in the same instant.
  */
 const REFRESH_AHEAD = 0.2;
+/**
+ * Pair checks live this many times longer than device lists: every change to them (pair, unpair,
+ * block, unblock) is pushed to the caches, so the ttl only bounds a lost invalidation.
+ */
+const PAIR_TTL_FACTOR = 6;
 
 interface Entry<T> {
   value: Promise<T>;
@@ -31,6 +36,7 @@ interface Entry<T> {
  * Concurrent misses for one key share one query. Pairing changes (pair, unpair, block, unblock) and
  * revocations drop their entries at once, on every node (see PolicyInvalidation); only a new device
  * or a device's first key upload is seen within `ttlMs`. With `ttlMs` 0 every call asks the owning service.
+ * Pair checks are kept {@link PAIR_TTL_FACTOR} times longer.
  */
 export class SendPolicy {
   private readonly pairs = new Map<string, Entry<boolean>>();
@@ -45,8 +51,11 @@ export class SendPolicy {
   ) {}
 
   canCommunicate(userId: string, otherUserId: string): Promise<boolean> {
-    return this.cached(this.pairs, pairKey(userId, otherUserId), () =>
-      this.pairing.canCommunicate(userId, otherUserId),
+    return this.cached(
+      this.pairs,
+      pairKey(userId, otherUserId),
+      () => this.pairing.canCommunicate(userId, otherUserId),
+      this.ttlMs * PAIR_TTL_FACTOR,
     );
   }
 
@@ -68,28 +77,34 @@ export class SendPolicy {
     this.pairs.delete(pairKey(userId, otherUserId));
   }
 
-  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
-    if (this.ttlMs === 0) return load();
+  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>, ttlMs = this.ttlMs): Promise<T> {
+    if (ttlMs === 0) return load();
     const now = this.now();
     const hit = map.get(key);
     if (hit && hit.expiresAt > now) {
-      if (!hit.refreshing && hit.expiresAt - now < this.ttlMs * REFRESH_AHEAD) this.refresh(map, key, hit, load);
+      if (!hit.refreshing && hit.expiresAt - now < ttlMs * REFRESH_AHEAD) this.refresh(map, key, hit, load, ttlMs);
       return hit.value;
     }
     if (map.size >= MAX_ENTRIES) map.clear();
     const value = load();
-    map.set(key, { value, expiresAt: now + this.ttlMs });
+    map.set(key, { value, expiresAt: now + ttlMs });
     // A failed lookup is not remembered.
     value.catch(() => map.get(key)?.value === value && map.delete(key));
     return value;
   }
 
-  private refresh<T>(map: Map<string, Entry<T>>, key: string, hit: Entry<T>, load: () => Promise<T>): void {
+  private refresh<T>(
+    map: Map<string, Entry<T>>,
+    key: string,
+    hit: Entry<T>,
+    load: () => Promise<T>,
+    ttlMs: number,
+  ): void {
     hit.refreshing = true;
     const value = load();
     value.then(
       // Only if nothing dropped or replaced the entry meanwhile (an invalidation wins).
-      () => map.get(key) === hit && map.set(key, { value, expiresAt: this.now() + this.ttlMs }),
+      () => map.get(key) === hit && map.set(key, { value, expiresAt: this.now() + ttlMs }),
       () => (hit.refreshing = false),
     );
   }

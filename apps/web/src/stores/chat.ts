@@ -134,7 +134,13 @@ export const useChatStore = defineStore('chat', () => {
     switch (event.t) {
       case 'items': {
         const current = timelines[event.conversationId];
-        if (!current) return; // not loaded yet: the first page will read it from the history
+        if (!current) {
+          // Not loaded: the first page reads it from the history, unless that read is under way
+          // and may have missed it; then it is kept and merged with the page.
+          if (loading.has(event.conversationId))
+            timelines[event.conversationId] = merge([], event.items, event.removed);
+          return;
+        }
         timelines[event.conversationId] = merge(current, event.items, event.removed);
         return;
       }

@@ -121,6 +121,15 @@ export class PairingService {
     if (!result.affected) throw this.requestNotFound();
   }
 
+  /** Ids of the users paired with `userId`, blocked or not: one query (presence fan-out on connect). */
+  async listPairedUserIds(userId: string): Promise<string[]> {
+    const pairs = await this.pairs.find({
+      select: { userLow: true, userHigh: true },
+      where: [{ userLow: userId }, { userHigh: userId }],
+    });
+    return pairs.map((pair) => this.otherMember(pair, userId));
+  }
+
   async listPairs(userId: string): Promise<PairDto[]> {
     const pairs = await this.pairs.find({
       where: [{ userLow: userId }, { userHigh: userId }],

@@ -216,11 +216,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private async presenceChanged(userId: string, transition: Promise<boolean>): Promise<void> {
     try {
       if (!(await transition)) return;
-      const pairs = await this.pairing.listPairs(userId);
-      const visible = await this.pairsAmong(
-        userId,
-        pairs.filter((p) => !p.blocked).map((p) => p.user.id),
-      );
+      // Blocks either way are left out by the (cached) pair check.
+      const visible = await this.pairsAmong(userId, await this.pairing.listPairedUserIds(userId));
       if (visible.length === 0) return;
       const [presence] = await this.presence.get([userId]);
       this.emitter.send('presence:update', visible.map(userRoom), presence!);

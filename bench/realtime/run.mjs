@@ -2,8 +2,9 @@
 // ack through the real api, against a bare Socket.IO relay measured in the same run.
 //
 // Scenarios: relay (baseline), sqlite (1 node), mariadb (1 node, Redis), mariadb-3 (3 nodes, Redis,
-// sharded adapter). Server-side processes we start are pinned to CPU 0 and the load client to CPU 1
-// with taskset; MariaDB and Redis are shared system services, so they are sampled but not re-pinned.
+// sharded adapter). Server-side processes are pinned to CPU 0 and the load client to CPU 1 with
+// taskset; the system's MariaDB and Redis are pinned to CPU 0 for the MariaDB scenarios only, and
+// their affinity is restored afterwards.
 //
 //   node bench/realtime/run.mjs [--devices 1000] [--quick] [--rates 1000,5000] [--sizes 256] [--no-saturate] [--scenarios relay,sqlite,mariadb,mariadb-3] [--env K=V,...] [--out name]
 //
@@ -143,6 +144,32 @@ function systemPid(name) {
     return null;
   }
 }
+
+/**
+ * Pins a running system service (every thread) to the server CPU for one scenario, so the api,
+ * MariaDB and Redis share CPU 0 and the load client has CPU 1 to itself.
+ * @returns a function that restores the service's previous affinity
+ */
+const restores = new Set();
+function pinService(pid) {
+  if (serverCpu === null || !pid) return () => undefined;
+  try {
+    const mask = execFileSync('taskset', ['-p', String(pid)]).toString().trim().split(' ').pop();
+    execFileSync('taskset', ['-a', '-p', '-c', serverCpu, String(pid)], { stdio: 'ignore' });
+    const restore = () => {
+      restores.delete(restore);
+      try {
+        execFileSync('taskset', ['-a', '-p', mask, String(pid)], { stdio: 'ignore' });
+      } catch {}
+    };
+    restores.add(restore);
+    return restore;
+  } catch {
+    return () => undefined;
+  }
+}
+process.on('exit', () => [...restores].forEach((restore) => restore()));
+process.on('SIGINT', () => process.exit(130));
 
 // ---- seeding ----------------------------------------------------------------------------------
 const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
@@ -307,6 +334,7 @@ async function scenario(name) {
   const env = { ...common, DATABASE_URL: `${MARIADB_URL}/${dbName}`, REDIS_URL, REDIS_KEY_PREFIX: `${dbName}:` };
   const count = name === 'mariadb-3' ? 3 : 1;
   const nodes = [];
+  const unpin = [pinService(systemPid('mariadbd') ?? systemPid('mysqld')), pinService(systemPid('redis-server'))];
   try {
     nodes.push(await startApi(env)); // migrates
     for (let i = 1; i < count; i++) nodes.push(await startApi(env));
@@ -321,6 +349,7 @@ async function scenario(name) {
     );
   } finally {
     await Promise.all(nodes.map((n) => stop(n.child)));
+    unpin.forEach((restore) => restore());
     await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await admin.end();
   }
@@ -335,7 +364,7 @@ function markdown(all, meta) {
   const lines = [
     `# Realtime bench (${meta.date})`,
     '',
-    `${meta.devices} devices (${meta.devices / 2} pairs, each side sending), ${meta.cpus} CPUs; servers pinned to CPU ${serverCpu}, load client to CPU ${clientCpu}. MariaDB ${meta.mariadb}.`,
+    `${meta.devices} devices (${meta.devices / 2} pairs, each side sending), ${meta.cpus} CPUs; servers (api, and for the MariaDB scenarios MariaDB and Redis) pinned to CPU ${serverCpu}, load client to CPU ${clientCpu}. MariaDB ${meta.mariadb}.`,
     `Node ${process.version}. Extra api env: ${JSON.stringify(meta.env)}. Throughput = messages delivered to and acked by the recipient per second; latency in ms (delivery: sender emit -> recipient receives; ack: sender emit -> durable ack). Before the phases every pair sends one unmeasured message each way (warm caches).`,
     `Load average when the run ${meta.loadAtStart ? `started: ${meta.loadAtStart}, ended: ${meta.loadAtEnd}` : 'ran: n/a'}.`,
     '',

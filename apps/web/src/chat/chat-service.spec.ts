@@ -361,4 +361,14 @@ describe(ChatService.name, () => {
     expect(retried!.messageId).not.toBe(sent!.messageId);
     expect(relay.log.filter((p) => p.kind === 'message')).toHaveLength(2);
   }, 30_000);
+
+  it('delivers messages in the order they were sent, also when they all waited for the first session', async () => {
+    const { alice, bob } = await pair();
+    alice.transport.disconnect();
+    const texts = Array.from({ length: 10 }, (_, i) => `in order ${i}`);
+    for (const text of texts) await alice.service.send(BOB, text);
+    await alice.transport.connect();
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(texts));
+    expect((await rows(alice, BOB)).map((r) => r.text)).toEqual(texts);
+  }, 30_000);
 });

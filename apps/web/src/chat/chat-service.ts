@@ -112,6 +112,8 @@ interface PendingSend {
   rowId?: string;
   /** DEVICES_MISMATCH rounds so far; bounded so a confused server cannot loop us. */
   mismatches: number;
+  /** Creation order: sends reach the server (and so every recipient) in the order they were made. */
+  order: number;
 }
 
 export interface ChatServiceEvents {
@@ -176,6 +178,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly typingSent = new Map<string, number>();
   private stopped = false;
+  private lastOrder = 0;
 
   constructor(options: ChatServiceOptions) {
     super();
@@ -267,6 +270,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       content,
       rowId: id,
       mismatches: 0,
+      order: this.nextOrder(),
     };
     // The row and the send that carries it land together: never a row that is not sent, or the reverse.
     await this.history.insert(item, { local: true, state: { key: `${PENDING}${id}`, value: send } });
@@ -292,6 +296,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       content,
       rowId: id,
       mismatches: 0,
+      order: this.nextOrder(),
     };
     const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending', messageId: null }), {
       key: `${PENDING}${send.clientMessageId}`,
@@ -349,13 +354,26 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     await this.flush();
   }
 
+  /** Increasing across reloads (the clock) and within one millisecond (the counter). */
+  private nextOrder(): number {
+    this.lastOrder = Math.max(this.now() * 1_000, this.lastOrder + 1);
+    return this.lastOrder;
+  }
+
   private async queue(send: PendingSend): Promise<void> {
     await this.history.setState(`${PENDING}${send.clientMessageId}`, send);
     void this.flush();
   }
 
   private queueControl(recipientUserId: string, content: Content): Promise<void> {
-    return this.queue({ clientMessageId: this.newId(), recipientUserId, kind: 'control', content, mismatches: 0 });
+    return this.queue({
+      clientMessageId: this.newId(),
+      recipientUserId,
+      kind: 'control',
+      content,
+      mismatches: 0,
+      order: this.nextOrder(),
+    });
   }
 
   /** Encrypts and hands to the transport every stored send it does not hold yet. One run at a time. */
@@ -382,10 +400,17 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (!transport || this.stopped) return;
     const queued = new Set(transport.pending().map((p) => p.clientMessageId));
     let retryLater = false;
+    const sends: PendingSend[] = [];
     for (const key of await this.history.stateKeys(PENDING)) {
       if (queued.has(key) || this.busy.has(key)) continue;
       const send = await this.history.getState<PendingSend>(`${PENDING}${key}`);
-      if (!send || this.identityBlocked.has(send.recipientUserId)) continue;
+      if (send && !this.identityBlocked.has(send.recipientUserId)) sends.push(send);
+    }
+    // Keys sort by (random) client message id; the stored order is the order the user sent in.
+    sends.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    for (const send of sends) {
+      const key = send.clientMessageId;
+      if (this.busy.has(key) || this.identityBlocked.has(send.recipientUserId)) continue;
       this.busy.add(key);
       try {
         const payload = await this.encryptSend(send);
@@ -756,6 +781,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         kind: 'message',
         content,
         mismatches: 0,
+        order: this.nextOrder(),
       });
     }
   }
@@ -793,6 +819,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       kind: 'control',
       content: { v: 1, t: 'resend', messageIds: [envelope.messageId], sentAt: this.now() },
       mismatches: 0,
+      order: this.nextOrder(),
     };
     // The placeholder and its resend request land together, so a placeholder always gets its answer.
     const stored = await this.history.insert(item, {

@@ -408,9 +408,13 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
     // Keys sort by (random) client message id; the stored order is the order the user sent in.
     sends.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    /** Recipients whose earlier send must wait: a later one may not overtake it. */
+    const held = new Set<string>();
     for (const send of sends) {
       const key = send.clientMessageId;
-      if (this.busy.has(key) || this.identityBlocked.has(send.recipientUserId)) continue;
+      if (this.busy.has(key) || this.identityBlocked.has(send.recipientUserId) || held.has(send.recipientUserId)) {
+        continue;
+      }
       this.busy.add(key);
       try {
         const payload = await this.encryptSend(send);
@@ -428,6 +432,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
           await this.fail(send);
         } else {
           retryLater = true; // offline or the directory is unreachable: the row stays pending
+          held.add(send.recipientUserId);
         }
       } finally {
         this.busy.delete(key);

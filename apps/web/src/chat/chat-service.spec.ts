@@ -371,4 +371,21 @@ describe(ChatService.name, () => {
     await until(async () => expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(texts));
     expect((await rows(alice, BOB)).map((r) => r.text)).toEqual(texts);
   }, 30_000);
+
+  it('rebuilds the session with a device whose registration id changed (stale) and sends once', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const claims = relay.claims.filter((u) => u === BOB).length;
+
+    relay.devices.get(bob.deviceId)!.registrationId = 4_321; // as a reinstall under the same device id
+    const item = await alice.service.send(BOB, 'after the change');
+    await until(async () =>
+      expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(['before', 'after the change']),
+    );
+    expect(relay.claims.filter((u) => u === BOB).length).toBe(claims + 1);
+    const accepted = relay.log.filter((p) => p.clientMessageId === item.id);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.envelopes[0]).toMatchObject({ deviceId: bob.deviceId, registrationId: 4_321, type: 3 });
+  }, 30_000);
 });

@@ -899,11 +899,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       throw error; // offline: the envelope stays queued and comes back
     }
     const found = listed.find((d) => d.deviceId === deviceId) ?? null;
-    // Merged, not replaced: the cache may hold a device whose session this device still uses.
-    const merged = [
-      ...(this.devices.get(userId) ?? []).filter((d) => !listed.some((l) => l.deviceId === d.deviceId)),
-      ...listed,
-    ];
+    // Only new devices are added. A cached entry keeps the registration id its session was built
+    // against: envelopes carry that one, so the server can name the device stale after a reinstall.
+    const known = this.devices.get(userId) ?? [];
+    const merged = [...known, ...listed.filter((l) => !known.some((c) => c.deviceId === l.deviceId))];
     await this.setDevices(userId, merged);
     return found;
   }

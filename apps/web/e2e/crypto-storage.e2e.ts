@@ -111,6 +111,8 @@ async function signIn(baseUrl: string, handle: string, deviceName: string): Prom
       sessionRoundTrip: true,
       tofuFirst: true,
       changedRefused: true,
+      receiveRecordsNothing: true,
+      changedRefusedOnSend: true,
       changeRecorded: true,
       replayRefused: true,
       wrappingKey: { type: 'CryptoKey', extractable: false, algorithm: { name: 'AES-GCM', length: 256 } },

@@ -101,7 +101,11 @@ async function storeChecks() {
   results.sessionRoundTrip = String(await stores.protocol.session.loadSession(peer)) === String(session);
   results.tofuFirst = await stores.protocol.identity.isTrustedIdentity(peer, key(1), Direction.Sending);
   await stores.protocol.identity.saveIdentity(peer, key(1));
+  // Receiving: refused without trustOnReceive, and nothing recorded (the message is not authenticated yet).
   results.changedRefused = !(await stores.protocol.identity.isTrustedIdentity(peer, key(2), Direction.Receiving));
+  results.receiveRecordsNothing = (await stores.identityChanges()).length === 0;
+  // Sending: refused and recorded for the warning.
+  results.changedRefusedOnSend = !(await stores.protocol.identity.isTrustedIdentity(peer, key(2), Direction.Sending));
   results.changeRecorded = (await stores.identityChanges()).length === 1;
   await stores.protocol.kyberPreKey.storeKyberPreKey(7, Uint8Array.of(7));
   await stores.markLastResort(7);

@@ -602,24 +602,28 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   ): Promise<{ removed: string[][]; delivered: DeliveredRow[] }> {
     const withIds = jobs.filter((j) => j.envelopeIds.length > 0);
     if (withIds.length === 0) return { removed: jobs.map(() => []), delivered: [] };
-    const owned = withIds.map((j) => `(\`device_id\` = ? AND \`id\` IN (${marks(j.envelopeIds.length)}))`).join(' OR ');
-    const ownedParams = withIds.flatMap((j) => [j.deviceId, ...j.envelopeIds]);
-    const firstDeliveries = `SELECT \`message_id\` FROM \`envelopes\` WHERE (${owned}) AND \`kind\` = 'message' AND \`user_id\` = \`conversation_user_id\``;
+    // The flat id list lets the primary key find the rows; the pairs then keep each job's own.
+    const allIds = withIds.flatMap((j) => j.envelopeIds);
+    const owned = (e: string) =>
+      `${e}\`id\` IN (${marks(allIds.length)}) AND (${withIds.map((j) => `(${e}\`device_id\` = ? AND ${e}\`id\` IN (${marks(j.envelopeIds.length)}))`).join(' OR ')})`;
+    const ownedParams = [...allIds, ...withIds.flatMap((j) => [j.deviceId, ...j.envelopeIds])];
+    const firstCopies = `e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\``;
+    // Joins, not IN (subquery): MariaDB runs an UPDATE's IN-subquery once per row of `messages`.
     const [locked, , delivered] = (await writer.transaction(
       [
         {
-          sql: `SELECT \`id\`, \`device_id\` AS deviceId FROM \`envelopes\` WHERE ${owned} FOR UPDATE`,
+          sql: `SELECT e.\`id\`, e.\`device_id\` AS deviceId FROM \`envelopes\` e WHERE ${owned('e.')} FOR UPDATE`,
           params: ownedParams,
         },
         {
-          sql: `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`delivered_at\` IS NULL AND \`id\` IN (${firstDeliveries})`,
+          sql: `UPDATE \`messages\` m JOIN \`envelopes\` e ON m.\`id\` = e.\`message_id\` SET m.\`delivered_at\` = ? WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')}`,
           params: [deliveredAt, ...ownedParams],
         },
         {
-          sql: `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`delivered_at\` = ? AND \`id\` IN (${firstDeliveries})`,
+          sql: `SELECT DISTINCT m.\`id\`, m.\`sender_user_id\` AS senderUserId, m.\`client_message_id\` AS clientMessageId, m.\`recipient_user_id\` AS recipientUserId FROM \`envelopes\` e JOIN \`messages\` m ON m.\`id\` = e.\`message_id\` WHERE m.\`delivered_at\` = ? AND ${firstCopies} AND ${owned('e.')}`,
           params: [deliveredAt, ...ownedParams],
         },
-        { sql: `DELETE FROM \`envelopes\` WHERE ${owned}`, params: ownedParams },
+        { sql: `DELETE FROM \`envelopes\` WHERE ${owned('')}`, params: ownedParams },
       ],
       'READ COMMITTED',
     )) as [{ id: number | string; deviceId: string }[], unknown, DeliveredRow[]];

@@ -148,9 +148,12 @@ function newPhase() {
   };
 }
 
-/** Waits (up to 20 s) until every message of the phase was answered and delivered, so no backlog spills into the next one. */
+/**
+ * Waits (up to 60 s) until every message of the phase was answered and delivered, so no backlog
+ * spills into the next one; what is still missing then is reported as `undrained`.
+ */
 async function settle() {
-  const deadline = performance.now() + 20_000;
+  const deadline = performance.now() + 60_000;
   while (performance.now() < deadline && (phase.acked + phase.errors < phase.sent || phase.delivered < phase.acked))
     await sleep(20);
   await sleep(200);
@@ -228,6 +231,7 @@ function report(name, extra) {
       sent,
       acked,
       delivered,
+      undrained: sent - Math.min(acked + errors, delivered + errors),
       errors,
       errorCodes,
       ackedPerSecond: acked / span(lastAckedAt),

@@ -294,7 +294,7 @@ async function runLoad(name, urls, pop, servers) {
 const fmtRow = (r) =>
   r.phase === 'connect'
     ? `${r.devices} devices in ${r.seconds.toFixed(2)} s (${Math.round(r.connectsPerSecond)}/s, ${r.failures} failed)`
-    : `${Math.round(r.deliveredPerSecond)} delivered/s, ${Math.round(r.ackedPerSecond)} acked/s, delivery p50/p99 ${r.deliveryMs.p50}/${r.deliveryMs.p99} ms, ack p99 ${r.ackMs.p99} ms, errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errorCodes) : ''}`;
+    : `${Math.round(r.deliveredPerSecond)} delivered/s, ${Math.round(r.ackedPerSecond)} acked/s, delivery p50/p99 ${r.deliveryMs.p50}/${r.deliveryMs.p99} ms, ack p99 ${r.ackMs.p99} ms, errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errorCodes) : ''}${r.undrained ? `, ${r.undrained} not drained after 60 s` : ''}`;
 
 async function scenario(name) {
   const secret = randomBytes(32).toString('hex');
@@ -368,8 +368,8 @@ function markdown(all, meta) {
     `Node ${process.version}. Extra api env: ${JSON.stringify(meta.env)}. Throughput = messages delivered to and acked by the recipient per second; latency in ms (delivery: sender emit -> recipient receives; ack: sender emit -> durable ack). Before the phases every pair sends one unmeasured message each way (warm caches).`,
     `Load average when the run ${meta.loadAtStart ? `started: ${meta.loadAtStart}, ended: ${meta.loadAtEnd}` : 'ran: n/a'}.`,
     '',
-    '| scenario | phase | payload | target/s | delivered/s | acked/s | delivery p50 | p95 | p99 | ack p50 | ack p99 | errors | server CPU ms/msg | DB CPU ms/msg | Redis CPU ms/msg | client CPU ms/msg | vs relay |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | phase | payload | target/s | delivered/s | acked/s | delivery p50 | p95 | p99 | ack p50 | ack p99 | errors | not drained | server CPU ms/msg | DB CPU ms/msg | Redis CPU ms/msg | client CPU ms/msg | vs relay |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, results] of Object.entries(all)) {
     for (const r of results) {
@@ -384,7 +384,7 @@ function markdown(all, meta) {
       const ratio =
         relaySat && r.phase.startsWith('saturate') ? `${((r.deliveredPerSecond / relaySat) * 100).toFixed(0)}%` : '';
       lines.push(
-        `| ${name} | ${r.phase.split('-')[0]} | ${r.size} B | ${r.targetRate ?? 'max'} | ${Math.round(r.deliveredPerSecond)} | ${Math.round(r.ackedPerSecond)} | ${r.deliveryMs.p50} | ${r.deliveryMs.p95} | ${r.deliveryMs.p99} | ${r.ackMs.p50} | ${r.ackMs.p99} | ${r.errors} | ${cpu(['api', 'relay'])} | ${cpu(['mariadb'])} | ${cpu(['redis'])} | ${cpu(['client'])} | ${ratio} |`,
+        `| ${name} | ${r.phase.split('-')[0]} | ${r.size} B | ${r.targetRate ?? 'max'} | ${Math.round(r.deliveredPerSecond)} | ${Math.round(r.ackedPerSecond)} | ${r.deliveryMs.p50} | ${r.deliveryMs.p95} | ${r.deliveryMs.p99} | ${r.ackMs.p50} | ${r.ackMs.p99} | ${r.errors} | ${r.undrained ?? 0} | ${cpu(['api', 'relay'])} | ${cpu(['mariadb'])} | ${cpu(['redis'])} | ${cpu(['client'])} | ${ratio} |`,
       );
     }
   }

@@ -89,4 +89,88 @@ describe(TabLeader.name, () => {
     solo.sut.stop();
     expect(solo.stopped).toHaveBeenCalled();
   });
+
+  it('frees the lock when stop() runs while the tab is still becoming leader', async () => {
+    const locks = fakeLocks();
+    const bus = fakeBus();
+    let finishLead!: () => void;
+    const slowStopped = vi.fn();
+    const slow = new TabLeader({
+      name: 'device-1',
+      locks,
+      channel: bus(),
+      lead: () => new Promise((resolve) => (finishLead = () => resolve(slowStopped))),
+      onMessage: () => undefined,
+    });
+    const next = aTab(locks, bus);
+    slow.start();
+    next.sut.start();
+    await vi.waitFor(() => expect(finishLead).toBeDefined());
+    slow.stop(); // e.g. sign-out while the socket connects
+    finishLead();
+    await vi.waitFor(() => expect(next.sut.leader).toBe(true));
+    expect(slowStopped).toHaveBeenCalledTimes(1);
+    expect(slow.leader).toBe(false);
+    next.sut.stop();
+  });
+
+  it('gives up leading when lead() fails, lets another tab lead, and tries again with backoff', async () => {
+    const locks = fakeLocks();
+    const bus = fakeBus();
+    const errors: unknown[] = [];
+    const delays: number[] = [];
+    let attempts = 0;
+    const stoppedWork = vi.fn();
+    const flaky = new TabLeader({
+      name: 'device-1',
+      locks,
+      channel: bus(),
+      lead: async () => {
+        attempts++;
+        if (attempts <= 2) throw new Error('connect failed');
+        return stoppedWork;
+      },
+      onMessage: () => undefined,
+      onLeadError: (error) => errors.push(error),
+      retryDelay: (attempt) => (delays.push(attempt), 40),
+    });
+    flaky.start();
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { interval: 2 });
+    expect(flaky.leader).toBe(false);
+    // The lock was released: another tab leads meanwhile, and the flaky one waits for it.
+    const other = aTab(locks, bus);
+    other.sut.start();
+    await vi.waitFor(() => expect(other.sut.leader).toBe(true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(flaky.leader).toBe(false);
+    other.sut.stop();
+    await vi.waitFor(() => expect(flaky.leader).toBe(true));
+    expect(attempts).toBe(3);
+    expect(delays).toEqual([0, 1]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['connect failed', 'connect failed']);
+    flaky.stop();
+    expect(stoppedWork).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a failed lead without Web Locks too, and not after stop', async () => {
+    let attempts = 0;
+    const solo = new TabLeader({
+      name: 'device-1',
+      locks: null,
+      channel: null,
+      lead: async () => {
+        attempts++;
+        throw new Error('no socket');
+      },
+      onMessage: () => undefined,
+      retryDelay: () => 5,
+    });
+    solo.start();
+    await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(2));
+    solo.stop();
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(attempts).toBe(after);
+    expect(solo.leader).toBe(false);
+  });
 });

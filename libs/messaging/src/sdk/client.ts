@@ -9,6 +9,8 @@ import {
   type ClientToServerEvents,
   type Envelope,
   type HandshakeErrorCode,
+  type KeysReplenish,
+  type KeysRotate,
   type MessageSendAck,
   type MessageSendPayload,
   type Presence,
@@ -87,6 +89,10 @@ export interface PairchatClientEvents {
   notice: (notice: QueueNotice) => void;
   typing: (frame: TypingNew) => void;
   presence: (presence: Presence) => void;
+  /** `keys:replenish`: this device's one-time prekeys on the server run low (counts left); upload more. */
+  'keys-replenish': (counts: KeysReplenish) => void;
+  /** `keys:rotate`: this device's signed or last-resort prekey is due (or stale); rotate it. */
+  'keys-rotate': (notice: KeysRotate) => void;
   /** An `error` event from the server, or an envelope handler that threw. */
   error: (error: SocketError | Error) => void;
 }
@@ -114,6 +120,7 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
   private handledSet = new Set<string>();
   private pendingAcks: string[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private loading: Promise<void> | undefined;
 
   constructor(options: PairchatClientOptions) {
     super();
@@ -138,11 +145,22 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
     return this.outbox.list().map((e) => e.payload);
   }
 
+  /**
+   * Loads the outbox and handled ids from storage (once; {@link connect} does it too). Call it
+   * first to see {@link pending} before connecting, e.g. so queued sends are not encrypted again.
+   */
+  load(): Promise<void> {
+    this.loading ??= (async () => {
+      await this.outbox.load();
+      await this.loadHandledIds();
+      for (const entry of this.outbox.list()) this.statuses.apply(entry.payload.clientMessageId, 'pending');
+    })();
+    return this.loading;
+  }
+
   /** Loads the outbox and handled ids, then connects; reconnects with backoff until {@link close}. */
   async connect(): Promise<void> {
-    await this.outbox.load();
-    await this.loadHandledIds();
-    for (const entry of this.outbox.list()) this.statuses.apply(entry.payload.clientMessageId, 'pending');
+    await this.load();
     this.stopped = false;
     if (!this.socket) this.socket = this.createSocket();
     this.socket.connect();
@@ -250,6 +268,14 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
       this.emit('typing', frame);
     });
     socket.on('presence:update', (presence) => this.emit('presence', presence));
+    socket.on('keys:replenish', (counts) => {
+      const parsed = serverEventSchemas['keys:replenish'].safeParse(counts);
+      if (parsed.success) this.emit('keys-replenish', parsed.data);
+    });
+    socket.on('keys:rotate', (notice) => {
+      const parsed = serverEventSchemas['keys:rotate'].safeParse(notice);
+      if (parsed.success) this.emit('keys-rotate', parsed.data);
+    });
     socket.on('error', (error) => {
       // The server closes a socket whose token expired: the disconnect that follows reconnects
       // right away, and the next handshake asks getAccessToken for a fresh token.

@@ -1,6 +1,9 @@
 // @vitest-environment node
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
+import { CiphertextMessageType, fromBase64, toBase64 } from '@pairchat/crypto';
+import { bundleFromWire, type PreKeyBundleResponse } from '@pairchat/keys';
+import { encodeContent } from '@pairchat/messaging';
 import { ChatService } from './chat-service.js';
 import { FakeRelay, relayDevice } from './testing/fake-relay.js';
 import type { ChatItem } from './types.js';
@@ -15,6 +18,28 @@ async function rows(device: Device, conversationId: string): Promise<ChatItem[]>
 }
 
 const until = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 8_000, interval: 10 });
+
+/** The server lies: bundles of `userId` come under `identityKey` (as for a device it made itself). */
+function forgeBundles(relay: FakeRelay, userId: string, identityKey: Uint8Array) {
+  const target = relay as unknown as { claim(caller: string, user: string): PreKeyBundleResponse };
+  const claim = target.claim.bind(relay);
+  return vi
+    .spyOn(target, 'claim')
+    .mockImplementation((caller, user) =>
+      user === userId ? { ...claim(caller, user), identityKey: toBase64(identityKey) } : claim(caller, user),
+    );
+}
+
+/** `from` encrypts `content` to `to`'s device 1 itself, as a PreKey message (a fresh session). */
+async function preKeyMessage(relay: FakeRelay, from: Device, to: Device, text: Uint8Array) {
+  const response = await relay.directoryFor(from.deviceId).claimPreKeyBundles(to.userId);
+  const wire = response.devices.find((d) => d.deviceId === to.deviceId)!;
+  const address = { name: to.userId, deviceId: wire.protocolDeviceId };
+  await from.engine.processPreKeyBundle(bundleFromWire(fromBase64(response.identityKey), wire), address);
+  const message = await from.engine.encrypt(text, address);
+  expect(message.type).toBe(CiphertextMessageType.PreKey);
+  return message;
+}
 
 async function pair(relay = new FakeRelay()) {
   const alice = await relayDevice(relay, ALICE, 1, { contacts: [BOB] });
@@ -241,6 +266,9 @@ describe(ChatService.name, () => {
     const { alice, bob } = await pair();
     await alice.service.send(BOB, 'hi');
     await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    // Typing goes only on a confirmed session (Whisper messages): bob's reply confirms alice's.
+    await bob.service.send(ALICE, 'hello');
+    await until(async () => expect(await rows(alice, BOB)).toHaveLength(2));
     const typing: boolean[] = [];
     bob.service.on('typing', (_c, on) => typing.push(on));
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -295,8 +323,71 @@ describe(ChatService.name, () => {
       ]);
     });
     const [notice] = await alice.engine.identityChanges();
-    expect(notice).toMatchObject({ name: BOB, accepted: true });
+    expect(notice).toMatchObject({ name: BOB, accepted: false });
   }, 40_000);
+
+  it('clears verification on an incoming identity change and holds sends until the user accepts it', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    await alice.engine.setVerified(BOB, true);
+    const flags: boolean[] = [];
+    alice.service.on('identity', (_c, changed) => flags.push(changed));
+
+    relay.remove(bob.deviceId);
+    bob.transport.disconnect();
+    const reinstalled = await relayDevice(relay, BOB, 1, { freshIdentity: true });
+    reinstalled.transport.connect();
+    await reinstalled.service.send(ALICE, 'new key');
+    await until(async () => expect((await rows(alice, BOB)).map((r) => r.text)).toContain('new key'));
+    expect(flags).toEqual([true]);
+    expect((await alice.engine.safetyNumber(BOB)).verified).toBe(false);
+
+    const held = await alice.service.send(BOB, 'waits');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await alice.history.get(BOB, held.id))!.item.status).toBe('pending');
+    expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['new key']);
+    // Still held after a reload, until the user accepts.
+    alice.service.stop();
+    const restarted = alice.build();
+    restarted.on('identity', (_c, changed) => flags.push(changed));
+    await restarted.start();
+    expect(flags).toEqual([true, true]);
+    await restarted.acceptIdentity(BOB);
+    await until(async () =>
+      expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['new key', 'waits']),
+    );
+    restarted.stop();
+  }, 40_000);
+
+  it('drops a PreKey typing frame unprocessed (no session, no identity change)', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const stranger = await relayDevice(relay, BOB, 2, { freshIdentity: true, service: false });
+    const typing: boolean[] = [];
+    alice.service.on('typing', (_c, on) => typing.push(on));
+    const frame = encodeContent({ v: 1, t: 'typing', action: 'started', sentAt: relay.clock });
+    const message = await preKeyMessage(relay, stranger, alice, frame);
+
+    alice.transport.emitEvent('typing', {
+      senderUserId: BOB,
+      senderDeviceId: stranger.deviceId,
+      type: message.type as 3,
+      ciphertext: toBase64(message.body),
+      serverTimestamp: new Date(relay.clock).toISOString(),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(typing).toEqual([]);
+    expect(await alice.engine.hasSession({ name: BOB, deviceId: 2 })).toBe(false);
+    expect(await alice.engine.identityChanges()).toEqual([]);
+    // The next real message from bob's own device shows no change.
+    relay.remove(stranger.deviceId);
+    await bob.service.send(ALICE, 'still me');
+    await until(async () => expect((await rows(alice, BOB)).map((r) => r.kind)).toEqual(['text', 'text']));
+  }, 30_000);
 
   it('holds sends to a changed identity until the user accepts it, then sends them', async () => {
     const relay = new FakeRelay();
@@ -387,5 +478,67 @@ describe(ChatService.name, () => {
     const accepted = relay.log.filter((p) => p.clientMessageId === item.id);
     expect(accepted).toHaveLength(1);
     expect(accepted[0]!.envelopes[0]).toMatchObject({ deviceId: bob.deviceId, registrationId: 4_321, type: 3 });
+  }, 30_000);
+
+  it('refuses a bundle under another identity key for a known contact (a device the server made)', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const fake = await relayDevice(relay, BOB, 2, { freshIdentity: true, service: false });
+    forgeBundles(relay, BOB, fake.identityKey);
+    const flags: boolean[] = [];
+    alice.service.on('identity', (_c, changed) => flags.push(changed));
+
+    const held = await alice.service.send(BOB, 'not for the fake device');
+    await until(() => expect(flags).toEqual([true]));
+    expect((await alice.history.get(BOB, held.id))!.item.status).toBe('pending');
+    expect(relay.log.flatMap((p) => p.envelopes).some((e) => e.deviceId === fake.deviceId)).toBe(false);
+    expect(await alice.engine.hasSession({ name: BOB, deviceId: 2 })).toBe(false);
+    const [notice] = await alice.engine.identityChanges();
+    expect(notice).toMatchObject({ name: BOB, accepted: false });
+    expect(notice!.newKey).toEqual(fake.identityKey);
+  }, 30_000);
+
+  it('shows an identity change for a message from a new device of a contact under another key', async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'before');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const fake = await relayDevice(relay, BOB, 2, { freshIdentity: true, service: false });
+    const flags: boolean[] = [];
+    alice.service.on('identity', (_c, changed) => flags.push(changed));
+    const text = encodeContent({ v: 1, t: 'message', id: 'from-the-fake', text: 'trust me', sentAt: relay.clock });
+    const message = await preKeyMessage(relay, fake, alice, text);
+
+    await alice.service.handleEnvelope({
+      id: '500',
+      messageId: '00000000-0000-4000-8000-00000000f001',
+      kind: 'message',
+      senderUserId: BOB,
+      senderDeviceId: fake.deviceId,
+      recipientUserId: ALICE,
+      type: message.type as 3,
+      ciphertext: toBase64(message.body),
+      serverTimestamp: new Date(relay.clock).toISOString(),
+    });
+    expect((await rows(alice, BOB)).map((r) => r.kind)).toEqual(['text', 'identity-change', 'text']);
+    expect(flags).toEqual([true]);
+    const held = await alice.service.send(BOB, 'waits for the user');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await alice.history.get(BOB, held.id))!.item.status).toBe('pending');
+  }, 30_000);
+
+  it('gives no sync copy to an own device under another identity key, and warns once per send', async () => {
+    const { relay, alice, bob } = await pair();
+    const fake = await relayDevice(relay, ALICE, 2, { freshIdentity: true, service: false });
+    let warnings = 0;
+    alice.service.on('own-identity', () => warnings++);
+
+    const item = await alice.service.send(BOB, 'the server wants a copy');
+    // The server insists on a copy for "every" device; the send ends failed instead of pending forever.
+    await until(async () => expect((await alice.history.get(BOB, item.id))!.item.status).toBe('failed'));
+    expect(warnings).toBeGreaterThan(0);
+    expect(relay.log.flatMap((p) => p.envelopes).some((e) => e.deviceId === fake.deviceId)).toBe(false);
+    expect(await alice.engine.hasSession({ name: ALICE, deviceId: 2 })).toBe(false);
+    expect(await rows(bob, ALICE)).toEqual([]);
   }, 30_000);
 });

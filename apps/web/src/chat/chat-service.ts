@@ -10,7 +10,14 @@
  * change never loses it.
  * @module
  */
-import { type CiphertextMessage, fromBase64, isProtocolError, type PreKeyBundle, toBase64 } from '@pairchat/crypto';
+import {
+  type CiphertextMessage,
+  CiphertextMessageType,
+  fromBase64,
+  isProtocolError,
+  type PreKeyBundle,
+  toBase64,
+} from '@pairchat/crypto';
 import { bundleFromWire, type PreKeyBundleResponse } from '@pairchat/keys';
 import {
   type Content,
@@ -45,6 +52,8 @@ export interface ChatCrypto {
   encrypt(plaintext: Uint8Array, address: AddressDto): Promise<CiphertextMessage>;
   decryptMessage(message: CiphertextMessage, address: AddressDto): Promise<DecryptedMessage>;
   deleteSession(address: AddressDto): Promise<void>;
+  /** Whether `identityKey` is the account's (ours for our own); a different one is recorded as a change. */
+  trustsIdentity(address: AddressDto, identityKey: Uint8Array): Promise<boolean>;
   acceptIdentityChanges(userId: string): Promise<number>;
   /** Identity changes seen (unaccepted ones hold sends to that contact). */
   identityChanges(): Promise<{ name: string; accepted: boolean }[]>;
@@ -124,6 +133,11 @@ export interface ChatServiceEvents {
   presence: (presence: Presence) => void;
   /** The contact's identity changed (`true`: sends wait until the user accepts it). */
   identity: (conversationId: ConversationId, changed: boolean) => void;
+  /**
+   * A device listed on our own account presents another identity key than ours (all our devices
+   * share one): it gets no sync copies. Account-level warning; the user should review their devices.
+   */
+  'own-identity': () => void;
   connection: (state: ConnectionState) => void;
   /** Something failed that the user cannot act on (logged by the store, never with content). */
   problem: (error: Error) => void;
@@ -341,9 +355,16 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     for (const device of this.devices.get(conversationId) ?? []) {
       const address = { name: conversationId, deviceId: device.protocolDeviceId };
       if (!(await this.crypto.hasSession(address))) continue;
-      envelopes.push(this.envelope(device, await this.crypto.encrypt(plaintext, address)));
+      const message = await this.crypto.encrypt(plaintext, address);
+      // Receivers drop PreKey typing frames (see onTyping): only a confirmed session carries one.
+      if (message.type === CiphertextMessageType.Whisper) envelopes.push(this.envelope(device, message));
     }
     if (envelopes.length > 0) await transport.sendTyping({ recipientUserId: conversationId, envelopes });
+  }
+
+  private blockIdentity(userId: string): void {
+    this.identityBlocked.add(userId);
+    this.emit('identity', userId, true);
   }
 
   /** The user accepted the contact's new identity: save it and send what waited. */
@@ -426,8 +447,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         }
       } catch (error) {
         if (error instanceof IdentityChangedError) {
-          this.identityBlocked.add(error.userId);
-          this.emit('identity', error.userId, true);
+          this.blockIdentity(error.userId);
         } else if (this.isFinal(error)) {
           await this.fail(send);
         } else {
@@ -458,7 +478,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   /** One ciphertext per device of the recipient (the content) and per own other device (a sync copy). */
   private async encryptSend(send: PendingSend): Promise<MessageSendPayload> {
     const peers = await this.sessionsWith(send.recipientUserId);
-    const own = send.recipientUserId === this.self.userId ? [] : await this.sessionsWith(this.self.userId);
+    const own = send.recipientUserId === this.self.userId ? [] : await this.ownDevices();
     const forPeer = encodeContent(send.content);
     const forOwn =
       send.kind === 'message' && send.content.t === 'message'
@@ -471,7 +491,12 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
     for (const device of own) {
       const address = { name: this.self.userId, deviceId: device.protocolDeviceId };
-      envelopes.push(this.envelope(device, await this.encrypt(forOwn, address, this.self.userId)));
+      try {
+        envelopes.push(this.envelope(device, await this.encrypt(forOwn, address, this.self.userId)));
+      } catch (error) {
+        if (!(error instanceof IdentityChangedError)) throw error;
+        this.emit('own-identity'); // that device gets no copy (the server may then refuse the send)
+      }
     }
     if (envelopes.length === 0) throw Object.assign(new Error('the contact has no devices'), { status: 404 });
     return {
@@ -515,6 +540,13 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
     const response = await this.directory.claimPreKeyBundles(userId);
     const identityKey = fromBase64(response.identityKey);
+    // Every device of an account shares its identity key: a bundle under another key is an identity
+    // change (the server may list a device of its own making), checked before any bundle is used.
+    // The store keeps a refused key for the warning; our own account accepts only our own key.
+    const [first] = response.devices.filter((d) => d.deviceId !== this.self.deviceId);
+    if (first && !(await this.crypto.trustsIdentity({ name: userId, deviceId: first.protocolDeviceId }, identityKey))) {
+      throw new IdentityChangedError(userId);
+    }
     const list: DeviceAddress[] = [];
     for (const wire of response.devices) {
       if (wire.deviceId === this.self.deviceId) continue;
@@ -535,6 +567,26 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
     await this.setDevices(userId, list);
     return list;
+  }
+
+  /**
+   * Our other devices for sync copies. One that presents another identity key than ours is left
+   * out with an account-level warning, never blocking our sends to contacts.
+   */
+  private async ownDevices(): Promise<DeviceAddress[]> {
+    try {
+      return await this.sessionsWith(this.self.userId);
+    } catch (error) {
+      if (!(error instanceof IdentityChangedError)) throw error;
+      this.emit('own-identity');
+      const withSession: DeviceAddress[] = [];
+      for (const device of this.devices.get(this.self.userId) ?? []) {
+        if (await this.crypto.hasSession({ name: this.self.userId, deviceId: device.protocolDeviceId })) {
+          withSession.push(device);
+        }
+      }
+      return withSession;
+    }
   }
 
   private async setDevices(userId: string, list: DeviceAddress[]): Promise<void> {
@@ -684,6 +736,8 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       return;
     }
     if (decrypted.identityChanged && !fromSelf) {
+      // As Signal: the message shows, the change is recorded (verification cleared) and sends wait.
+      this.blockIdentity(conversationId);
       await this.store({
         id: `identity-${envelope.messageId}`,
         conversationId,
@@ -861,12 +915,16 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
 
   private async onTyping(frame: TypingNew): Promise<void> {
     if (frame.senderUserId === this.self.userId) return;
+    // Typing frames are unstored and the server can inject them: only an existing session may carry
+    // one. A PreKey frame would build a session (and could bring a new identity key) unseen.
+    if (frame.type !== CiphertextMessageType.Whisper) return;
     const device = await this.lookupDevice(frame.senderUserId, frame.senderDeviceId);
     if (!device) return;
-    const { plaintext } = await this.crypto.decryptMessage(
+    const { plaintext, identityChanged } = await this.crypto.decryptMessage(
       { type: frame.type as CiphertextMessage['type'], body: fromBase64(frame.ciphertext) },
       { name: frame.senderUserId, deviceId: device.protocolDeviceId },
     );
+    if (identityChanged) this.blockIdentity(frame.senderUserId);
     const content = decodeContent(plaintext);
     if (content.t !== 'typing') return;
     const conversationId = frame.senderUserId;

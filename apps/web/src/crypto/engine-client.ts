@@ -138,6 +138,9 @@ export class EngineClient {
   deleteSession(address: AddressDto): Promise<void> {
     return this.call('deleteSession', [address]);
   }
+  trustsIdentity(address: AddressDto, identityKey: Uint8Array): Promise<boolean> {
+    return this.call('trustsIdentity', [address, identityKey]);
+  }
   safetyNumber(userId: string): Promise<SafetyNumberView> {
     return this.call('safetyNumber', [userId]);
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  Direction,
   equalBytes,
   FINGERPRINT_ITERATIONS,
   IdentityKeyPair,
@@ -210,12 +211,16 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
     decryptMessage: async (_progress, message, from) => {
       const s = opened();
       const sender = address(from);
-      const before = await s.protocol.identity.getIdentity(sender);
+      // The account's key, not the address's: a first message from a new device of a known
+      // contact that brings another key is an identity change too.
+      const before = await s.accountIdentity(sender.name);
       const plaintext = await engine.decrypt(message, sender, await localAddress(), s.protocol);
       const after = await s.protocol.identity.getIdentity(sender);
       return { plaintext, identityChanged: before !== null && after !== null && !equalBytes(before, after) };
     },
     deleteSession: (_progress, to) => opened().deleteSession(address(to)),
+    trustsIdentity: (_progress, to, identityKey) =>
+      opened().protocol.identity.isTrustedIdentity(address(to), identityKey, Direction.Sending),
     safetyNumber: (_progress, contactId) => safetyNumber(contactId),
     compareScanned: async (_progress, contactId, scanned) =>
       engine.fingerprints.compareScannable((await safetyNumber(contactId)).scannable, scanned),

@@ -52,7 +52,7 @@ export interface IdentityChangeDto {
 /** Result of {@link EngineOperations.decryptMessage}. */
 export interface DecryptedMessage {
   plaintext: Uint8Array;
-  /** True when this message saved a new identity key for the sender over a different one. */
+  /** True when this message saved a new identity key for the sender's account over a different one. */
   identityChanged: boolean;
 }
 
@@ -98,6 +98,11 @@ export interface EngineOperations {
   decryptMessage(message: CiphertextMessage, address: AddressDto): DecryptedMessage;
   /** Deletes the session with `address` (session reset after an undecryptable message, removed device). */
   deleteSession(address: AddressDto): void;
+  /**
+   * Whether we may send to `address` under `identityKey` (checked against its account's key, ours
+   * for our own account). A different key for a known contact is recorded as an identity change.
+   */
+  trustsIdentity(address: AddressDto, identityKey: Uint8Array): boolean;
   /** Safety number with contact `userId` from the identity key stored for it. */
   safetyNumber(userId: string): SafetyNumberView;
   /** Compares the QR bytes scanned from the contact's screen with ours. */
@@ -146,6 +151,7 @@ export const ENGINE_OPERATIONS = [
   'decrypt',
   'decryptMessage',
   'deleteSession',
+  'trustsIdentity',
   'safetyNumber',
   'compareScanned',
   'setVerified',

@@ -273,11 +273,53 @@ describe(DeviceStores.name, () => {
     expect(await sut.protocol.identity.isTrustedIdentity(alice, key(2), Direction.Receiving)).toBe(true);
     expect(await sut.identityChanges()).toEqual([]);
     expect(await sut.isVerified(alice.name)).toBe(true);
-    // The engine saves the key only after a successful decrypt: that records the change, accepted.
+    // The engine saves the key only after a successful decrypt: that records the change, not
+    // accepted (sends wait for the user), and clears verification.
     await sut.protocol.identity.saveIdentity(alice, key(2));
     const [notice] = await sut.identityChanges();
-    expect(notice).toMatchObject({ address: alice.toString(), accepted: true, seenAt: 5_000 });
+    expect(notice).toMatchObject({ address: alice.toString(), accepted: false, seenAt: 5_000 });
     expect(await sut.isVerified(alice.name)).toBe(false);
+    expect(await sut.acceptIdentityChanges(alice.name)).toBe(1);
+    expect((await sut.identityChanges())[0]).toMatchObject({ accepted: true });
+    sut.close();
+  });
+
+  it('treats another key on a new device of a known contact as an identity change', async () => {
+    const sut = await DeviceStores.open({ name: freshName(), now: () => 7_000, trustOnReceive: true });
+    await sut.protocol.identity.saveIdentity(alice, key(1));
+    // A device the server lists for alice with a key of its own: refused for sending, and noted.
+    expect(await sut.protocol.identity.isTrustedIdentity(aliceTablet, key(2), Direction.Sending)).toBe(false);
+    const [notice] = await sut.identityChanges();
+    expect(notice).toMatchObject({ address: aliceTablet.toString(), name: alice.name, accepted: false });
+    expect(notice!.previousKey).toEqual(key(1));
+    expect(await sut.protocol.identity.getIdentity(aliceTablet)).toBeNull();
+    // The same key on her other device is simply trusted (all devices of an account share it).
+    expect(await sut.protocol.identity.isTrustedIdentity(aliceTablet, key(1), Direction.Sending)).toBe(true);
+    expect(await sut.protocol.identity.saveIdentity(aliceTablet, key(1))).toBe(IdentityChange.NewOrUnchanged);
+    // Accepting gives every device of the account the new key.
+    expect(await sut.acceptIdentityChanges(alice.name)).toBe(1);
+    expect(await sut.protocol.identity.getIdentity(alice)).toEqual(key(2));
+    expect(await sut.protocol.identity.getIdentity(aliceTablet)).toEqual(key(2));
+    expect(await sut.accountIdentity(alice.name)).toEqual(key(2));
+    sut.close();
+  });
+
+  it('refuses any other identity key for a device of our own account, in both directions', async () => {
+    const sut = await DeviceStores.open({ name: freshName(), trustOnReceive: true });
+    const own = IdentityKeyPair.generate();
+    await sut.setLocalIdentity(own.serialize(), 7);
+    await sut.setLocalDevice({ userId: alice.name, protocolDeviceId: 1 });
+    const ownKey = own.publicKey.serialize();
+    expect(await sut.accountIdentity(alice.name)).toEqual(ownKey);
+    for (const direction of [Direction.Sending, Direction.Receiving]) {
+      expect(await sut.protocol.identity.isTrustedIdentity(aliceTablet, key(2), direction)).toBe(false);
+      expect(await sut.protocol.identity.isTrustedIdentity(aliceTablet, ownKey, direction)).toBe(true);
+    }
+    await expect(sut.protocol.identity.saveIdentity(aliceTablet, key(2))).rejects.toMatchObject({
+      code: 'UntrustedIdentity',
+    });
+    expect(await sut.protocol.identity.getIdentity(aliceTablet)).toBeNull();
+    expect(await sut.identityChanges()).toEqual([]);
     sut.close();
   });
 
@@ -297,7 +339,7 @@ describe(DeviceStores.name, () => {
     await sut.protocol.identity.saveIdentity(alice, key(1));
     await sut.setVerified(alice.name, true);
     expect(await sut.isVerified(alice.name)).toBe(true);
-    expect(await sut.protocol.identity.saveIdentity(aliceTablet, key(3))).toBe(IdentityChange.NewOrUnchanged);
+    expect(await sut.protocol.identity.saveIdentity(aliceTablet, key(3))).toBe(IdentityChange.ReplacedExisting);
     expect(await sut.isVerified(alice.name)).toBe(false);
     await sut.setVerified(alice.name, false);
     expect(await sut.isVerified(alice.name)).toBe(false);

@@ -9,6 +9,7 @@ import {
   equalBytes,
   fromBase64,
   IdentityChange,
+  IdentityKeyPair,
   type IdentityKeyStore,
   type KyberPreKeyStore,
   type PreKeyStore,
@@ -188,24 +189,36 @@ export class DeviceStores {
   }
 
   /**
-   * Accepts the new key presented by every address of contact `name` (after the user saw the
-   * warning): saves it, so sessions can be rebuilt. Verification was already cleared.
-   * @returns how many addresses were updated
+   * Accepts the new key of contact `name` (after the user saw the warning): every device address
+   * of the account holds it from now on, and its notices are marked accepted. Verification was
+   * already cleared when the change was seen.
+   * @returns how many notices were accepted
    */
   async acceptIdentityChanges(name: string): Promise<number> {
     let count = 0;
     for (const notice of await this.identityChanges()) {
       if (notice.name !== name || notice.accepted) continue;
-      await this.protocol.identity.saveIdentity(addressOf(notice.address), notice.newKey);
+      await this.setAccountIdentity(addressOf(notice.address), notice.newKey);
+      const record = parse<IdentityChangeRecord>(await this.vault.get('identityChange', notice.address));
+      if (record) await this.vault.put('identityChange', notice.address, json({ ...record, accepted: true }));
       count++;
     }
+    if (count > 0) await this.vault.delete('verification', name);
     return count;
   }
 
   /** The identity key we hold for contact `name` (any of its devices), or null. */
   async contactIdentity(name: string): Promise<Uint8Array | null> {
-    const [first] = await this.vault.keys('identity', IDBKeyRange.bound(`${name}.`, `${name}.${RANGE_END}`));
+    const [first] = await this.accountAddresses(name);
     return first === undefined ? null : this.vault.get('identity', first);
+  }
+
+  /**
+   * The identity key account `name` must present on every one of its devices: ours for our own
+   * account (all our devices share it), else the one we hold for the contact; null if unknown.
+   */
+  async accountIdentity(name: string): Promise<Uint8Array | null> {
+    return (await this.isOwnAccount(name)) ? this.ownIdentityKey() : this.contactIdentity(name);
   }
 
   /**
@@ -215,7 +228,7 @@ export class DeviceStores {
   async isVerified(name: string): Promise<boolean> {
     const verified = await this.vault.get('verification', name);
     if (!verified) return false;
-    const addresses = await this.vault.keys('identity', IDBKeyRange.bound(`${name}.`, `${name}.${RANGE_END}`));
+    const addresses = await this.accountAddresses(name);
     if (addresses.length === 0) return false;
     for (const address of addresses) {
       const key = await this.vault.get('identity', address);
@@ -248,6 +261,27 @@ export class DeviceStores {
   /** "Remove this device and wipe its keys": deletes the database and its wrapping key. */
   async wipe(): Promise<void> {
     await this.vault.destroy();
+  }
+
+  /** Store keys (`name.deviceId`) of every device address of account `name` with a stored identity. */
+  private async accountAddresses(name: string): Promise<string[]> {
+    return (await this.vault.keys('identity', IDBKeyRange.bound(`${name}.`, `${name}.${RANGE_END}`))).map(String);
+  }
+
+  private async isOwnAccount(name: string): Promise<boolean> {
+    return (await this.localDevice())?.userId === name;
+  }
+
+  private async ownIdentityKey(): Promise<Uint8Array> {
+    const pair = await this.vault.get('local', LOCAL.identityKeyPair);
+    if (!pair) throw new Error('this device has no identity yet');
+    return IdentityKeyPair.deserialize(pair).publicKey.serialize();
+  }
+
+  /** The identity belongs to the account: every device address of `address.name` gets `key`. */
+  private async setAccountIdentity(address: ProtocolAddress, key: Uint8Array): Promise<void> {
+    const addresses = new Set([...(await this.accountAddresses(address.name)), address.toString()]);
+    for (const each of addresses) await this.vault.put('identity', each, key);
   }
 
   private sessionStore(): SessionStore {
@@ -288,26 +322,46 @@ export class DeviceStores {
         if (id === null) throw new Error('this device has no registration id yet');
         return id;
       },
+      // The identity key belongs to the account (linking copies it to every device), so a key is
+      // checked against the account's, not only the address's: a device the server adds to a
+      // contact with a key of its own choosing is an identity change like any other, and one added
+      // to our own account must carry our own key or it is refused outright.
       saveIdentity: async (address, identityKey) => {
-        const key = address.toString();
-        const stored = await vault.get('identity', key);
-        if (stored && equalBytes(stored, identityKey)) return IdentityChange.NewOrUnchanged;
-        await vault.put('identity', key, identityKey);
-        if (!stored) return IdentityChange.NewOrUnchanged;
+        if (await this.isOwnAccount(address.name)) {
+          if (!equalBytes(await this.ownIdentityKey(), identityKey)) {
+            throw new ProtocolError('UntrustedIdentity', 'an own device presented another identity key');
+          }
+          await vault.put('identity', address.toString(), identityKey);
+          return IdentityChange.NewOrUnchanged;
+        }
+        const stored = await vault.get('identity', address.toString());
+        const known = stored ?? (await this.contactIdentity(address.name));
+        if (known && equalBytes(known, identityKey)) {
+          if (!stored) await vault.put('identity', address.toString(), identityKey);
+          return IdentityChange.NewOrUnchanged;
+        }
+        if (!known) {
+          await vault.put('identity', address.toString(), identityKey);
+          return IdentityChange.NewOrUnchanged;
+        }
+        // A changed key reaches here only from a message that decrypted (trust on receive): the
+        // change is recorded unaccepted, so sends to the contact wait until the user accepts it.
+        await this.setAccountIdentity(address, identityKey);
         await vault.delete('verification', address.name);
-        await recordChange(address, stored, identityKey, true);
+        await recordChange(address, known, identityKey, false);
         return IdentityChange.ReplacedExisting;
       },
       isTrustedIdentity: async (address, identityKey, direction: Direction) => {
-        const stored = await vault.get('identity', address.toString());
-        if (!stored || equalBytes(stored, identityKey)) return true;
+        if (await this.isOwnAccount(address.name)) return equalBytes(await this.ownIdentityKey(), identityKey);
+        const known = (await vault.get('identity', address.toString())) ?? (await this.contactIdentity(address.name));
+        if (!known || equalBytes(known, identityKey)) return true;
         // Receiving: nothing is recorded, because the message is not authenticated yet. With
         // `trustOnReceive` (the app, as Signal does) the new key is trusted for decryption; only a
         // successful decrypt saves it (saveIdentity), which records the change and clears verification.
         if (direction === Direction.Receiving) return this.trustOnReceive;
         // Sending, trust on first use: a different key is refused and kept for the warning. The
-        // verified mark stays until the new key is actually accepted (saveIdentity clears it then).
-        await recordChange(address, stored, identityKey, false);
+        // verified mark stays until the new key is actually accepted (acceptIdentityChanges).
+        await recordChange(address, known, identityKey, false);
         return false;
       },
       getIdentity: (address) => vault.get('identity', address.toString()),

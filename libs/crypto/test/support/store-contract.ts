@@ -12,7 +12,9 @@ export type StoreFactory = (identityKeyPair: Uint8Array, registrationId: number)
 export function runStoreContract(name: string, factory: StoreFactory): void {
   const ikp = IdentityKeyPair.generate().serialize();
   const addr = new ProtocolAddress('2c3bd3a8-42ad-4f3c-8d4b-3a0b0f1e7f20', 3);
-  const other = new ProtocolAddress('2c3bd3a8-42ad-4f3c-8d4b-3a0b0f1e7f20', 4);
+  // Another account: whether two devices of one account may hold different identity keys is the
+  // implementation's policy (the web store ties the key to the account), not the contract's.
+  const other = new ProtocolAddress('6f1e2d3c-4b5a-4c69-8e7f-0a1b2c3d4e5f', 4);
   const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
   const key = (fill: number) => Uint8Array.of(0x05, ...bytes(32, fill));
 

@@ -172,4 +172,31 @@ describe(DeviceKeys.name, () => {
     expect(names).not.toContain(deviceDatabaseName(device.deviceId));
     await expect(sut.wipe()).rejects.toThrow(/no device to wipe/);
   }, 30_000);
+
+  it('maintain() replenishes and rotates what the directory asks for, staying ready throughout', async () => {
+    const { http, sut, states } = setup();
+    // Answers in order: first upload, the replenishment (rotation still due), the rotation.
+    http
+      .on('PUT /keys', { status: 200, body: counts() })
+      .on('PUT /keys', { status: 200, body: counts({ rotationDue: true }) })
+      .on('PUT /keys', { status: 200, body: counts() })
+      .on('GET /keys/count', {
+        status: 200,
+        body: counts({ ecPreKeys: 4, kyberPreKeys: 60, replenish: true, rotationDue: true }),
+      })
+      .on('GET /keys/count', { status: 503, body: { code: 'UNAVAILABLE', message: 'down' } });
+    await sut.ensure(account());
+    const before = states.length;
+
+    expect(await sut.maintain()).toMatchObject({ phase: 'ready' });
+
+    const [, replenish, rotation] = http.callsTo('PUT /keys');
+    expect((await expectValidUpload(replenish!.body)).preKeys).toHaveLength(96);
+    expect((await expectValidUpload(rotation!.body)).signedPreKey).toBeDefined();
+    // No progress or `uploading` phase: the chat keeps running on a ready device.
+    expect(states.slice(before).map((s) => s.phase)).toEqual(['ready']);
+
+    await expect(sut.maintain()).rejects.toThrow();
+    expect(sut.state.phase).toBe('ready');
+  }, 30_000);
 });

@@ -70,7 +70,24 @@ export class DeviceKeys {
       if (!status.hasIdentity) status = await this.options.engine.createIdentity();
       if (status.protocolDeviceId === null)
         return this.firstUpload(status, (body) => this.options.directory.uploadKeys(body));
-      return this.maintain(status);
+      return this.upkeep(status);
+    });
+  }
+
+  /**
+   * Key maintenance while signed in (the server's `keys:replenish` / `keys:rotate`): uploads
+   * one-time prekeys and rotates what is due, as {@link ensure} does for a device with keys.
+   * Quiet: the phase stays `ready` throughout, and a failure is thrown to the caller (the state
+   * stays `ready`; the next notice or sign-in tries again). Does nothing unless `ready`.
+   * @throws what the directory or the worker threw
+   */
+  async maintain(): Promise<DeviceKeysState> {
+    const account = this.#account;
+    if (!account || this.#state.phase !== 'ready') return this.#state;
+    return withTabLock(lockName(account), async () => {
+      const status = await this.options.engine.open(deviceDatabaseName(account.deviceId), account.userId);
+      if (status.protocolDeviceId === null) return this.#state;
+      return this.upkeep(status, true);
     });
   }
 
@@ -165,28 +182,30 @@ export class DeviceKeys {
     });
   }
 
-  private async maintain(status: EngineStatus): Promise<DeviceKeysState> {
+  /** Replenishes and rotates; `quiet` keeps the phase (no progress, no `uploading`). */
+  private async upkeep(status: EngineStatus, quiet = false): Promise<DeviceKeysState> {
     const { engine, directory } = this.options;
+    const phase = (next: DeviceKeysState) => (quiet ? next : this.set(next));
     let counts: PreKeyCountResponse;
     try {
       counts = await directory.getPreKeyCount();
     } catch (error) {
       // The directory forgot this device's keys (identity reset elsewhere, device re-created):
       // upload again; a different account identity then shows up as a conflict.
-      if (isApiError(error, KEYS_ERROR.keysNotFound))
+      if (isApiError(error, KEYS_ERROR.keysNotFound) && !quiet)
         return this.firstUpload(status, (body) => directory.uploadKeys(body));
       throw error;
     }
     if (counts.replenish) {
-      const upload = await engine.replenishUpload(counts, this.progress());
+      const upload = await engine.replenishUpload(counts, quiet ? () => undefined : this.progress());
       if (upload) {
-        this.set({ phase: 'uploading' });
+        phase({ phase: 'uploading' });
         counts = await directory.uploadKeys(upload);
       }
     }
     const rotation = await engine.rotationUpload(counts.rotationDue);
     if (rotation) {
-      this.set({ phase: 'uploading' });
+      phase({ phase: 'uploading' });
       counts = await directory.uploadKeys(rotation);
     }
     await engine.purgeReplaced();

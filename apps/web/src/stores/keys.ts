@@ -101,6 +101,14 @@ export const useDeviceKeysStore = defineStore('deviceKeys', () => {
     return ensure(lastAccount);
   }
 
+  /**
+   * Uploads one-time prekeys and rotates what is due, staying `ready` (the server's
+   * `keys:replenish` / `keys:rotate` on the chat socket). @throws when an upload fails
+   */
+  function maintain(): Promise<DeviceKeysState> {
+    return keys ? keys.maintain() : Promise.resolve(state.value);
+  }
+
   /** Replaces the account's identity with a new one from this device (see DeviceKeys.resetIdentity). */
   function resetIdentity(): Promise<DeviceKeysState> {
     return manager().resetIdentity();
@@ -216,6 +224,7 @@ export const useDeviceKeysStore = defineStore('deviceKeys', () => {
     engine,
     ensure,
     retry,
+    maintain,
     resetIdentity,
     startLink,
     cancelLink,

@@ -193,10 +193,13 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  /** Ends the session after this device was revoked; the device id is forgotten too. */
-  function endRevoked(): void {
+  /**
+   * Ends the session after this device was revoked; the device id is forgotten too.
+   * @param reason - `revoked` when it happened elsewhere (the login page says so); none when the user removed it here
+   */
+  function endRevoked(reason: Extract<SignedOutReason, 'revoked'> | null = null): void {
     if (user.value) writeDevice(user.value.handle, null);
-    end(null);
+    end(reason);
   }
 
   /** Keeps the current device in sync after a rename. */

@@ -172,7 +172,7 @@ describe('ChatScreen', () => {
     sut.unmount();
   });
 
-  it('keeps failed receipts and typing frames quiet, and says when a send failed', async () => {
+  it('keeps failed receipts and typing frames quiet, says when a send failed, and keeps its text', async () => {
     const fake = fakeChatStore({ conversations: [aConversation({ unread: 1 })] });
     const refuse = () => Promise.reject(new Error('the chat is not started'));
     Object.assign(fake.store, { markRead: refuse, setTyping: refuse, send: refuse });
@@ -183,8 +183,45 @@ describe('ChatScreen', () => {
     await flushPromises();
 
     expect(sut.get('.chat__pane > [role="alert"]').text()).toBe(
-      'That message could not be sent. Try again in a moment.',
+      'That message could not be sent. Your text is kept; try again in a moment.',
     );
+    expect((sut.get('textarea').element as HTMLTextAreaElement).value).toBe('hello');
+    sut.unmount();
+  });
+
+  it('clears the draft only once the send resolved', async () => {
+    const fake = fakeChatStore({ conversations: [aConversation()] });
+    let finish!: () => void;
+    const sends: string[] = [];
+    Object.assign(fake.store, {
+      send: (_id: string, text: string) => {
+        sends.push(text);
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    });
+    const { sut } = await mountScreen(fake, 'user-bob');
+    const field = sut.get('textarea');
+
+    await field.setValue('wait for it');
+    await field.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect((field.element as HTMLTextAreaElement).value).toBe('wait for it');
+    expect(field.attributes('readonly')).toBeDefined();
+    await field.trigger('keydown', { key: 'Enter' }); // a second Enter while sending sends nothing
+    expect(sends).toEqual(['wait for it']);
+
+    finish();
+    await flushPromises();
+    expect((field.element as HTMLTextAreaElement).value).toBe('');
+    expect(field.attributes('readonly')).toBeUndefined();
+    sut.unmount();
+  });
+
+  it('asks to reload when a newer tab upgraded the database', async () => {
+    const fake = fakeChatStore({ conversations: [aConversation()] });
+    Object.assign(fake.store, { storageProblem: 'reload' });
+    const { sut } = await mountScreen(fake, 'user-bob');
+    expect(sut.get('.chat__pane > [role="alert"]').text()).toContain('Reload this page');
     sut.unmount();
   });
 

@@ -1,4 +1,4 @@
-import { mount } from '@vue/test-utils';
+import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { MAX_TEXT_LENGTH } from '@pairchat/messaging';
 import ConversationComposer from './ConversationComposer.vue';
@@ -17,6 +17,30 @@ describe('ConversationComposer', () => {
 
     expect(sut.emitted('send')).toEqual([['hello bob']]);
     expect((field.element as HTMLTextAreaElement).value).toBe('');
+    sut.unmount();
+  });
+
+  it('with submit, keeps the text while sending, clears it on success and keeps it on failure', async () => {
+    let outcome!: { resolve: () => void; reject: (e: Error) => void };
+    const submit = (_text: string) => new Promise<void>((resolve, reject) => (outcome = { resolve, reject }));
+    const sut = mount(ConversationComposer, { props: { contactHandle: 'bob', submit }, attachTo: document.body });
+    const field = sut.get('textarea');
+    const value = () => (field.element as HTMLTextAreaElement).value;
+
+    await field.setValue('first try');
+    await field.trigger('keydown', { key: 'Enter' });
+    expect(value()).toBe('first try');
+    expect(sut.get('button[aria-label="Send"]').attributes('disabled')).toBeDefined();
+    outcome.reject(new Error('no tab is running the chat'));
+    await flushPromises();
+    expect(value()).toBe('first try');
+    expect(sut.emitted('send')).toBeUndefined();
+
+    await field.trigger('keydown', { key: 'Enter' });
+    outcome.resolve();
+    await flushPromises();
+    expect(value()).toBe('');
+    expect(sut.emitted('send')).toEqual([['first try']]);
     sut.unmount();
   });
 

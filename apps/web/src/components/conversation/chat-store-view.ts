@@ -8,6 +8,8 @@ export interface ChatStoreView {
   /** Sorted by last activity, newest first. */
   readonly conversations: readonly ConversationSummary[];
   readonly connection: ConnectionState;
+  /** This tab cannot use its database: `reload` (upgraded by a newer tab) or `close-other-tabs`. */
+  readonly storageProblem?: 'reload' | 'close-other-tabs' | null;
   /** Reactive timeline of one conversation, oldest first. */
   items(conversationId: string): readonly ChatItem[];
   loadOlder(conversationId: string): Promise<HistoryPage>;

@@ -55,15 +55,15 @@ describeE2E('device links', () => {
     return { laptop, phone, identity };
   }
 
-  /** The new device's step: an ephemeral key, a link, and the code it shows. */
+  /** The new device's step: a link, then an ephemeral key and a code secret that only the code carries. */
   async function openLink(device: TestUser) {
-    const ephemeral = await PrivateKey.generateAsync();
-    const res = await as(device)
-      .post('/devices/links', { ephemeralPublicKey: b64(ephemeral.getPublicKey().getPublicKeyBytes()) })
-      .expect(201);
+    const res = await as(device).post('/devices/links').expect(201);
     const created = res.body as DeviceLinkCreatedDto;
-    const code = `${created.linkId}.${created.linkToken}.${b64url(ephemeral.getPublicKey().getPublicKeyBytes())}`;
-    return { ...created, ephemeral, code };
+    const ephemeral = await PrivateKey.generateAsync();
+    const codeSecret = randomBytes(32);
+    const publicKey = ephemeral.getPublicKey().getPublicKeyBytes();
+    const code = `${created.linkId}.${created.linkToken}.${b64url(publicKey)}.${b64url(codeSecret)}`;
+    return { ...created, ephemeral, publicKey, codeSecret, code };
   }
 
   /** The existing device's step, with the web client's own sealing code. */
@@ -81,6 +81,21 @@ describeE2E('device links', () => {
     };
     return { body, confirmation: sealed.confirmation };
   }
+
+  it('keeps the new device key out of the table, and binary columns at their migrated widths', async () => {
+    const columns: { name: string; type: string }[] =
+      db.options.type === 'mysql'
+        ? await db.query(
+            `SELECT column_name AS name, column_type AS type FROM information_schema.columns
+             WHERE table_schema = DATABASE() AND table_name = 'device_links'`,
+          )
+        : await db.query(`SELECT name, type FROM pragma_table_info('device_links')`);
+    const types = Object.fromEntries(columns.map((c) => [c.name, c.type.toLowerCase()]));
+    expect(types).not.toHaveProperty('ephemeral_public_key');
+    const binary =
+      db.options.type === 'mysql' ? ['varbinary(32)', 'varbinary(1024)', 'varbinary(12)'] : ['blob', 'blob', 'blob'];
+    expect([types.sealer_public_key, types.ciphertext, types.iv]).toEqual(binary);
+  });
 
   it('creates the table and its indexes', async () => {
     const indexes: { name: string }[] =
@@ -128,6 +143,7 @@ describeE2E('device links', () => {
       const opened = await openIdentity({
         linkId: link.linkId,
         ephemeralPrivateKey: link.ephemeral,
+        codeSecret: link.codeSecret,
         accountId: phone.id,
         sealed: {
           ephemeralPublicKey: fromBase64(fetched.sealed!.ephemeralPublicKey),
@@ -169,6 +185,10 @@ describeE2E('device links', () => {
         Buffer.from(identity.privateKey.serialize()),
         Buffer.from(identity.serialize()),
         Buffer.from(link.ephemeral.serialize()),
+        // Only in the code: the server must not hold either.
+        Buffer.from(link.publicKey),
+        link.codeSecret,
+        Buffer.from(link.codeSecret.toString('base64url')),
         Buffer.from(link.linkToken),
         Buffer.from(link.linkToken, 'base64url'),
       ];
@@ -299,12 +319,9 @@ describeE2E('device links', () => {
     });
 
     it.each([
-      ['no key', {}],
-      ['a 31-byte key', { ephemeralPublicKey: b64(randomBytes(31)) }],
-      ['a 33-byte key', { ephemeralPublicKey: b64(randomBytes(33)) }],
-      ['an all-zero key', { ephemeralPublicKey: b64(Buffer.alloc(32)) }],
-      ['a number', { ephemeralPublicKey: 5 }],
-      ['an unknown field', { ephemeralPublicKey: b64(randomBytes(32)), extra: 1 }],
+      ['a key (v1 clients sent theirs; it belongs only in the code)', { ephemeralPublicKey: b64(randomBytes(32)) }],
+      ['an unknown field', { extra: 1 }],
+      ['an array', [1]],
     ])('refuses a link with %s and stores nothing', async (_why, body) => {
       const user = await createUser(sut, 'badl');
       const res = await as(user).post('/devices/links', body).expect(400);
@@ -316,6 +333,8 @@ describeE2E('device links', () => {
       ['a short token', { linkToken: 'abc' }],
       ['an 11-byte iv', { iv: b64(randomBytes(11)) }],
       ['a 33-byte key', { ephemeralPublicKey: b64(randomBytes(33)) }],
+      ['an all-zero key', { ephemeralPublicKey: b64(Buffer.alloc(32)) }],
+      ['an unpadded key', { ephemeralPublicKey: b64(randomBytes(32)).replace('=', '') }],
       ['a 2 KiB ciphertext', { ciphertext: b64(randomBytes(2048)) }],
       ['a non-base64 ciphertext', { ciphertext: '!'.repeat(200) }],
       ['a missing ciphertext', { ciphertext: undefined }],
@@ -333,17 +352,13 @@ describeE2E('device links', () => {
 
     it('rate-limits link creation per device', async () => {
       const user = await createUser(sut, 'rate');
-      const key = () => ({ ephemeralPublicKey: b64(randomBytes(32)) });
-      for (let i = 0; i < 10; i++) await as(user).post('/devices/links', key()).expect(201);
-      const res = await as(user).post('/devices/links', key()).expect(429);
+      for (let i = 0; i < 10; i++) await as(user).post('/devices/links').expect(201);
+      const res = await as(user).post('/devices/links').expect(429);
       expect(res.body).toMatchObject({ code: 'LINK_RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
     });
 
     it('requires an access token', async () => {
-      await request(sut.http)
-        .post('/devices/links')
-        .send({ ephemeralPublicKey: b64(randomBytes(32)) })
-        .expect(401);
+      await request(sut.http).post('/devices/links').expect(401);
     });
   });
 
@@ -354,6 +369,7 @@ describeE2E('device links', () => {
     const attempt = openIdentity({
       linkId: link.linkId,
       ephemeralPrivateKey: await PrivateKey.generateAsync(),
+      codeSecret: link.codeSecret,
       accountId: phone.id,
       sealed: {
         ephemeralPublicKey: fromBase64(body.ephemeralPublicKey),
@@ -365,6 +381,29 @@ describeE2E('device links', () => {
     expect(toBase64(TsIdentityKeyPair.deserialize(identity.serialize()).publicKey.serialize())).toBe(
       b64(identity.publicKey.serialize()),
     );
+  });
+
+  it('refuses on the new device an identity sealed by whoever completes the link without the code secret', async () => {
+    // The server's view (link id, token, account), even with the new device key: all it lacks is the secret.
+    const { laptop, phone } = await accountWithNewDevice();
+    const link = await openLink(phone);
+    const serverCode = `${link.linkId}.${link.linkToken}.${b64url(link.publicKey)}.${b64url(randomBytes(32))}`;
+    const forged = await seal(serverCode, IdentityKeyPair.generate(), phone.id);
+    await as(laptop).post(`/devices/links/${link.linkId}/complete`, forged.body).expect(200);
+
+    const fetched = (await as(phone).get(`/devices/links/${link.linkId}`).expect(200)).body as DeviceLinkDto;
+    const attempt = openIdentity({
+      linkId: link.linkId,
+      ephemeralPrivateKey: link.ephemeral,
+      codeSecret: link.codeSecret,
+      accountId: phone.id,
+      sealed: {
+        ephemeralPublicKey: fromBase64(fetched.sealed!.ephemeralPublicKey),
+        ciphertext: fromBase64(fetched.sealed!.ciphertext),
+        iv: fromBase64(fetched.sealed!.iv),
+      },
+    });
+    await expect(attempt).rejects.toThrow('could not be decrypted');
   });
 });
 
@@ -401,14 +440,11 @@ const scaled = testDialect() === 'mariadb' && (await serviceAvailable('Redis', R
 
     const ephemeral = await PrivateKey.generateAsync();
     const key = ephemeral.getPublicKey().getPublicKeyBytes();
-    const created = (
-      await request(second.http)
-        .post('/devices/links')
-        .set('Authorization', phone.bearer)
-        .send({ ephemeralPublicKey: b64(key) })
-        .expect(201)
-    ).body as DeviceLinkCreatedDto;
-    const code = parseDeviceLinkCode(`${created.linkId}.${created.linkToken}.${b64url(key)}`);
+    const created = (await request(second.http).post('/devices/links').set('Authorization', phone.bearer).expect(201))
+      .body as DeviceLinkCreatedDto;
+    const code = parseDeviceLinkCode(
+      `${created.linkId}.${created.linkToken}.${b64url(key)}.${b64url(randomBytes(32))}`,
+    );
     const sealed = await sealIdentity({ code, identityKeyPair: identity.serialize(), accountId: laptop.id });
     await request(first.http)
       .post(`/devices/links/${created.linkId}/complete`)

@@ -111,13 +111,23 @@ const CONFLICT = 'Your account already has encryption keys on another device.';
   /** Socket.IO frames the phone received, to see the `device:link-completed` push arrive. */
   const phoneFrames: string[] = [];
 
+  /** Everything the phone sent over HTTP and its sockets: what the server could know of the code. */
+  const phoneSent: string[] = [];
+
   it('a second browser signed in as alice shows a link code instead of making its own identity', async () => {
-    phone.page.on('websocket', (socket) =>
-      socket.on('framereceived', ({ payload }) => phoneFrames.push(String(payload))),
-    );
+    phone.page.on('websocket', (socket) => {
+      socket.on('framereceived', ({ payload }) => phoneFrames.push(String(payload)));
+      socket.on('framesent', ({ payload }) => phoneSent.push(String(payload)));
+    });
+    phone.page.on('request', (req) => phoneSent.push(`${req.method()} ${req.url()} ${req.postData() ?? ''}`));
     await signInAgain(phone, 'Alice phone');
     code = await showCode(phone.page);
-    expect(code).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    expect(code).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    // The new device's key and code secret are only in the code: never sent to the server.
+    const [, , key, secret] = code.split('.');
+    const forms = [key, secret].flatMap((part) => [part, Buffer.from(part, 'base64url').toString('base64')]);
+    expect(phoneSent.some((line) => line.includes('POST') && line.includes('/devices/links'))).toBe(true);
+    for (const form of forms) expect(phoneSent.filter((line) => line.includes(form))).toEqual([]);
     await phone.page.getByRole('img', { name: 'QR code of the link code' }).waitFor();
     await shot(phone.page, 'device-link-01-new-device-code-390px');
   }, 120_000);
@@ -133,6 +143,8 @@ const CONFLICT = 'Your account already has encryption keys on another device.';
 
     await expectText(phone.page.getByRole('status'), 'This device is linked.');
     expect(await phone.page.locator('.keys-status__number').textContent()).toBe(confirmation);
+    // The number is put to the user to compare, not claimed to match.
+    await expectText(phone.page.getByRole('status'), 'check that it is');
     const linkId = code.split('.')[0];
     expect(phoneFrames.some((f) => f.includes('"device:link-completed"') && f.includes(linkId))).toBe(true);
     await shot(phone.page, 'device-link-03-new-device-linked-390px');

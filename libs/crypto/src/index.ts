@@ -5,7 +5,7 @@
  * @module
  */
 export { ProtocolAddress, serviceIdFixedWidth } from './address.js';
-export { defaultRng, equalBytes, fromBase64, fromHex, toBase64, toHex, wipe, type Rng } from './bytes.js';
+export { concat, defaultRng, equalBytes, fromBase64, fromHex, toBase64, toHex, wipe, type Rng } from './bytes.js';
 export * from './constants.js';
 export { agree, IdentityKeyPair, PrivateKey, PublicKey } from './curve.js';
 export type {

@@ -10,6 +10,7 @@ export * from './realtime/limits.js';
 export * from './sdk/backoff.js';
 export * from './sdk/client.js';
 export * from './sdk/emitter.js';
+export * from './sdk/link-socket.js';
 export * from './sdk/outbox.js';
 export * from './sdk/status.js';
 export * from './sdk/storage.js';

@@ -4,7 +4,12 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * One request of a new device to receive the account identity from an existing device. Holds only
  * public data, the hash of the link token and, once completed, the sealed (end-to-end encrypted)
  * identity until the new device has fetched it. Deleted on delivery, on revocation of the new
- * device, or by the sweep after expiry.
+ * device, or by the sweep after expiry. The new device's ephemeral key is not here: it travels only
+ * in the code (migration 1764095000000 dropped the column).
+ *
+ * Binary columns say `blob` because TypeORM's SQLite driver has no `varbinary`; on MySQL the
+ * migrations give them exact widths (`varbinary(32)`, `(1024)`, `(12)`, checked by the e2e schema
+ * test), and the request DTOs enforce the same lengths before any write.
  */
 @Entity('device_links')
 @Index('idx_device_links_user', ['userId'])
@@ -24,10 +29,6 @@ export class DeviceLinkEntity {
   /** Hex SHA-256 of the link token; the token itself is only ever in the code. */
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
-
-  /** The new device's ephemeral X25519 public key (32 bytes). */
-  @Column({ name: 'ephemeral_public_key', type: 'blob' })
-  ephemeralPublicKey!: Buffer;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;

@@ -4,7 +4,7 @@ import type { DeviceLinkCreatedDto, DeviceLinkDto } from '@pairchat/messaging';
 import { type AuthContext, CurrentAuth } from '../auth/auth-context.js';
 import { Authenticated } from '../auth/jwt-auth.guard.js';
 import { ApiErrorResponses } from '../common/api-error-response.dto.js';
-import { uuidParam } from '../common/validation.js';
+import { EmptyObjectBodyPipe, uuidParam } from '../common/validation.js';
 import { DeviceLinksService } from './device-links.service.js';
 import {
   DeviceLinkCompleteRequestDto,
@@ -27,14 +27,14 @@ export class DeviceLinksController {
   })
   @ApiCreatedResponse({ type: DeviceLinkCreatedResponseDto })
   @ApiErrorResponses({
-    [HttpStatus.BAD_REQUEST]: 'VALIDATION_FAILED: the ephemeral key is not 32 bytes of base64, or is all zero',
+    [HttpStatus.BAD_REQUEST]: 'VALIDATION_FAILED: the body must be an empty object',
     [HttpStatus.TOO_MANY_REQUESTS]: 'LINK_RATE_LIMITED: too many links from this device; `details.retryAfterSeconds`',
   })
   createDeviceLink(
     @CurrentAuth() auth: AuthContext,
-    @Body() dto: DeviceLinkCreateRequestDto,
+    @Body(EmptyObjectBodyPipe) _dto: DeviceLinkCreateRequestDto,
   ): Promise<DeviceLinkCreatedDto> {
-    return this.service.create(auth, dto.ephemeralPublicKey);
+    return this.service.create(auth);
   }
 
   @Get(':linkId')

@@ -2,10 +2,6 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
-  DEVICE_LINK_CIPHERTEXT_MAX_BYTES,
-  DEVICE_LINK_CIPHERTEXT_MIN_BYTES,
-  DEVICE_LINK_IV_BYTES,
-  DEVICE_LINK_PUBLIC_KEY_BYTES,
   DEVICE_LINK_TOKEN_BYTES,
   DEVICE_LINK_TTL_SECONDS,
   type DeviceLinkCompleteRequestDto,
@@ -39,10 +35,12 @@ const b64 = (bytes: Buffer) => bytes.toString('base64');
 /**
  * Device linking: a new device of an account asks for the account identity (`create`), an existing
  * device of the same account looks the request up (`get`) and completes it once (`complete`) with
- * the identity key pair sealed to the new device's ephemeral key; the new device fetches the sealed
- * identity and then drops it (`remove`). The server stores and relays only public keys, a token
- * hash and opaque ciphertext: it cannot read the identity, and an open link is useless without the
- * token, which only the code shown on the new device carries.
+ * the identity key pair sealed to the new device's ephemeral key and code secret; the new device
+ * fetches the sealed identity and then drops it (`remove`). The server stores and relays only the
+ * sealer's public key, a token hash and opaque ciphertext: it never sees the new device's key or
+ * code secret (they travel only in the code), so it can neither read the identity nor seal one
+ * the new device would accept, and an open link is useless without the token from the code.
+ * Request shapes (lengths, base64) are checked by the DTOs before anything here runs.
  */
 @Injectable()
 export class DeviceLinksService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -77,11 +75,9 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
 
   /**
    * `POST /devices/links`: opens a link for the calling device, replacing its previous one.
-   * @throws VALIDATION_FAILED for a key that is not 32 bytes or is all zero
    * @throws LINK_RATE_LIMITED
    */
-  async create(auth: AuthContext, ephemeralPublicKey: string, now = new Date()): Promise<DeviceLinkCreatedDto> {
-    const key = this.decodeKey('ephemeralPublicKey', ephemeralPublicKey);
+  async create(auth: AuthContext, now = new Date()): Promise<DeviceLinkCreatedDto> {
     await this.rateLimiter.consume(auth.deviceId);
     const token = randomBytes(DEVICE_LINK_TOKEN_BYTES).toString('base64url');
     const link = this.links.create({
@@ -89,7 +85,6 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
       userId: auth.userId,
       deviceId: auth.deviceId,
       tokenHash: hashToken(token),
-      ephemeralPublicKey: key,
       createdAt: now,
       expiresAt: new Date(now.getTime() + DEVICE_LINK_TTL_MS),
       completedAt: null,
@@ -122,8 +117,8 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
   /**
    * `POST /devices/links/:linkId/complete`: stores the sealed identity, once. The check and the
    * write are one conditional UPDATE, so two completions racing cannot both succeed.
-   * @throws LINK_NOT_FOUND, LINK_OWN_DEVICE, LINK_TOKEN_INVALID, LINK_ALREADY_USED, LINK_EXPIRED,
-   *   VALIDATION_FAILED (wrong key, nonce or ciphertext length)
+   * @param body - validated by DeviceLinkCompleteRequestDto (canonical base64 of the right lengths)
+   * @throws LINK_NOT_FOUND, LINK_OWN_DEVICE, LINK_TOKEN_INVALID, LINK_ALREADY_USED, LINK_EXPIRED
    */
   async complete(
     auth: AuthContext,
@@ -131,14 +126,9 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
     body: DeviceLinkCompleteRequestDto,
     now = new Date(),
   ): Promise<DeviceLinkDto> {
-    const sealerPublicKey = this.decodeKey('ephemeralPublicKey', body.ephemeralPublicKey);
-    const iv = this.decodeLength('iv', body.iv, DEVICE_LINK_IV_BYTES, DEVICE_LINK_IV_BYTES);
-    const ciphertext = this.decodeLength(
-      'ciphertext',
-      body.ciphertext,
-      DEVICE_LINK_CIPHERTEXT_MIN_BYTES,
-      DEVICE_LINK_CIPHERTEXT_MAX_BYTES,
-    );
+    const sealerPublicKey = Buffer.from(body.ephemeralPublicKey, 'base64');
+    const iv = Buffer.from(body.iv, 'base64');
+    const ciphertext = Buffer.from(body.ciphertext, 'base64');
     const link = await this.findOwned(auth.userId, linkId);
     if (link.deviceId === auth.deviceId) {
       throw devicesError(DevicesErrorCode.LinkOwnDevice, 'a device cannot complete its own link');
@@ -230,30 +220,5 @@ export class DeviceLinksService implements OnApplicationBootstrap, OnApplication
 
   private notFound() {
     return devicesError(DevicesErrorCode.LinkNotFound, 'no such device link');
-  }
-
-  /** A 32-byte X25519 public key; all zero is refused (it makes every agreement zero). */
-  private decodeKey(field: string, value: string): Buffer {
-    const key = this.decodeLength(field, value, DEVICE_LINK_PUBLIC_KEY_BYTES, DEVICE_LINK_PUBLIC_KEY_BYTES);
-    if (key.every((byte) => byte === 0)) throw this.invalid(field, 'must not be all zero');
-    return key;
-  }
-
-  private decodeLength(field: string, value: unknown, min: number, max: number): Buffer {
-    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw this.invalid(field, 'must be base64');
-    const bytes = Buffer.from(value, 'base64');
-    if (bytes.toString('base64').replace(/=+$/, '') !== value.replace(/=+$/, '')) {
-      throw this.invalid(field, 'must be canonical base64');
-    }
-    if (bytes.length < min || bytes.length > max) {
-      throw this.invalid(field, min === max ? `must be ${min} bytes` : `must be ${min}-${max} bytes`);
-    }
-    return bytes;
-  }
-
-  private invalid(field: string, problem: string) {
-    return commonError(CommonErrorCode.ValidationFailed, `${field}: ${problem}`, {
-      fields: [{ field, problems: [problem] }],
-    });
   }
 }

@@ -1,7 +1,7 @@
 import type { KeysUploadRequest, PreKeyCountResponse } from '@pairchat/keys';
 import type { DeviceLinkSealedDto } from '@pairchat/messaging';
 import { isApiError } from '../api/errors.js';
-import { formatDeviceLinkCode, toBase64 } from './device-link-code.js';
+import { formatDeviceLinkCode } from './device-link-code.js';
 import type { DeviceLinkApi } from './device-link-api.js';
 import { withTabLock } from '../utils/storage.js';
 import type { EngineClient, ProgressListener } from './engine-client.js';
@@ -109,25 +109,28 @@ export class DeviceKeys {
   }
 
   /**
-   * "Link this device", first step on the new device: makes the link key in the worker (its private
-   * half never leaves it) and opens a link on the server.
+   * "Link this device", first step on the new device: makes the link key and code secret in the
+   * worker (the private half never leaves it) and opens a link on the server. The public key and
+   * the secret go only into the code, never to the server (see `device-link.ts`).
    * @returns the code to show (text and QR), the link id and when the code expires
    */
   async beginLink(api: DeviceLinkApi): Promise<{ linkId: string; code: string; expiresAt: string }> {
     const account = this.requireAccount();
-    const ephemeralPublicKey = await withTabLock(lockName(account), async () => {
+    const { ephemeralPublicKey, codeSecret } = await withTabLock(lockName(account), async () => {
       await this.options.engine.open(deviceDatabaseName(account.deviceId), account.userId);
       return this.options.engine.createLinkKey();
     });
-    const { linkId, linkToken, expiresAt } = await api.create(toBase64(ephemeralPublicKey));
-    return { linkId, expiresAt, code: formatDeviceLinkCode({ linkId, linkToken, ephemeralPublicKey }) };
+    const { linkId, linkToken, expiresAt } = await api.create();
+    const code = formatDeviceLinkCode({ linkId, linkToken, ephemeralPublicKey, codeSecret });
+    codeSecret.fill(0);
+    return { linkId, expiresAt, code };
   }
 
   /**
    * Second step, once an existing device sent the sealed identity: import it in the worker (this
    * device's store is replaced), then make and publish this device's own prekeys, which the
    * directory accepts because the identity now is the account's.
-   * @returns the new state (`ready` on success) and the confirmation number to compare with the other device
+   * @returns the new state (`ready` on success) and the confirmation number, shown as a second check
    */
   async completeLink(
     linkId: string,

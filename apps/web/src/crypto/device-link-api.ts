@@ -11,7 +11,8 @@ import { DeviceLinkError } from './device-link-code.js';
 
 /** The linking endpoints (`/devices/links`). */
 export interface DeviceLinkApi {
-  create(ephemeralPublicKey: string): Promise<DeviceLinkCreatedDto>;
+  /** Opens a link for this device; nothing of the code but the token comes from or goes to the server. */
+  create(): Promise<DeviceLinkCreatedDto>;
   get(linkId: string): Promise<DeviceLinkDto>;
   complete(linkId: string, body: DeviceLinkCompleteRequestDto): Promise<DeviceLinkDto>;
   remove(linkId: string): Promise<void>;
@@ -20,8 +21,7 @@ export interface DeviceLinkApi {
 export function createDeviceLinkApi(client: ApiClient): DeviceLinkApi {
   const path = (linkId: string) => `/devices/links/${encodeURIComponent(linkId)}`;
   return {
-    create: (ephemeralPublicKey) =>
-      client.send<DeviceLinkCreatedDto>('POST', '/devices/links', { body: { ephemeralPublicKey } }),
+    create: () => client.send<DeviceLinkCreatedDto>('POST', '/devices/links'),
     get: (linkId) => client.send<DeviceLinkDto>('GET', path(linkId)),
     complete: (linkId, body) => client.send<DeviceLinkDto>('POST', `${path(linkId)}/complete`, { body }),
     remove: (linkId) => client.send<void>('DELETE', path(linkId)),

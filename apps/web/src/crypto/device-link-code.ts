@@ -1,13 +1,19 @@
 /**
- * The one-time code a new device shows to be linked: `<linkId>.<linkToken>.<ephemeralPublicKey>`
- * (UUID, then base64url of 32 bytes twice). Page-safe: no crypto engine, so the page bundle stays
+ * The one-time code a new device shows to be linked:
+ * `<linkId>.<linkToken>.<ephemeralPublicKey>.<codeSecret>` (UUID, then base64url of 32 bytes three
+ * times). The token is what the server checks; the key and the secret never reach the server, only
+ * the device the user gives the code to. Page-safe: no crypto engine, so the page bundle stays
  * small; the sealing itself is in `device-link.ts`, which runs in the worker.
  * @module
  */
 import { DEVICE_LINK_PUBLIC_KEY_BYTES, DEVICE_LINK_TOKEN_BYTES } from '@pairchat/messaging';
+import { isUuid } from './uuid.js';
 
-export const UUID_BYTES = 16;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * Random bytes of the code secret, mixed into the sealing key (see `device-link.ts`): 256 bits, so
+ * someone who saw everything the server sees still cannot make a seal the new device accepts.
+ */
+export const DEVICE_LINK_CODE_SECRET_BYTES = 32;
 
 /** Why linking failed, for the message shown to the user (crosses the worker boundary as `name` + `message`). */
 export class DeviceLinkError extends Error {
@@ -20,8 +26,10 @@ export interface DeviceLinkCode {
   linkId: string;
   /** base64url, 32 bytes. */
   linkToken: string;
-  /** The new device's ephemeral X25519 public key (32 bytes). */
+  /** The new device's ephemeral X25519 public key (32 bytes); only in the code. */
   ephemeralPublicKey: Uint8Array;
+  /** 32 random bytes made in the new device's worker; only in the code, never sent to the server. */
+  codeSecret: Uint8Array;
 }
 
 /** Standard padded base64 (the REST encoding of bytes). */
@@ -59,21 +67,21 @@ function fromBase64Url(text: string, field: string, length: number): Uint8Array 
   return bytes;
 }
 
-/** The 16 bytes of a (lowercase) UUID: a link id or an account id. @throws DeviceLinkError unless it is one */
-export function linkIdBytes(uuid: string, field = 'linkId'): Uint8Array {
-  if (typeof uuid !== 'string' || !UUID_RE.test(uuid)) throw new DeviceLinkError(`${field}: expected a UUID`);
-  const hex = uuid.replaceAll('-', '');
-  return Uint8Array.from({ length: UUID_BYTES }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+function requireLinkId(linkId: string): void {
+  if (!isUuid(linkId) || linkId !== linkId.toLowerCase()) throw new DeviceLinkError('linkId: expected a UUID');
+}
+
+function requireLength(field: string, bytes: Uint8Array, length: number): void {
+  if (bytes.length !== length) throw new DeviceLinkError(`${field}: expected ${length} bytes`);
 }
 
 /** The text form of a code (also the QR payload). */
 export function formatDeviceLinkCode(code: DeviceLinkCode): string {
-  linkIdBytes(code.linkId);
+  requireLinkId(code.linkId);
   fromBase64Url(code.linkToken, 'linkToken', DEVICE_LINK_TOKEN_BYTES);
-  if (code.ephemeralPublicKey.length !== DEVICE_LINK_PUBLIC_KEY_BYTES) {
-    throw new DeviceLinkError(`ephemeralPublicKey: expected ${DEVICE_LINK_PUBLIC_KEY_BYTES} bytes`);
-  }
-  return `${code.linkId}.${code.linkToken}.${toBase64Url(code.ephemeralPublicKey)}`;
+  requireLength('ephemeralPublicKey', code.ephemeralPublicKey, DEVICE_LINK_PUBLIC_KEY_BYTES);
+  requireLength('codeSecret', code.codeSecret, DEVICE_LINK_CODE_SECRET_BYTES);
+  return `${code.linkId}.${code.linkToken}.${toBase64Url(code.ephemeralPublicKey)}.${toBase64Url(code.codeSecret)}`;
 }
 
 /**
@@ -84,14 +92,15 @@ export function formatDeviceLinkCode(code: DeviceLinkCode): string {
 export function parseDeviceLinkCode(text: unknown): DeviceLinkCode {
   if (typeof text !== 'string') throw new DeviceLinkError('the code must be text');
   const parts = text.trim().split('.');
-  if (parts.length !== 3) throw new DeviceLinkError('this is not a device link code');
-  const [id, linkToken, key] = parts;
+  if (parts.length !== 4) throw new DeviceLinkError('this is not a device link code');
+  const [id, linkToken, key, secret] = parts;
   const linkId = id.toLowerCase();
-  linkIdBytes(linkId);
+  requireLinkId(linkId);
   fromBase64Url(linkToken, 'linkToken', DEVICE_LINK_TOKEN_BYTES);
   return {
     linkId,
     linkToken,
     ephemeralPublicKey: fromBase64Url(key, 'ephemeralPublicKey', DEVICE_LINK_PUBLIC_KEY_BYTES),
+    codeSecret: fromBase64Url(secret, 'codeSecret', DEVICE_LINK_CODE_SECRET_BYTES),
   };
 }

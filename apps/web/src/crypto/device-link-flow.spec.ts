@@ -8,7 +8,7 @@ import { ApiClient } from '@/api/client.js';
 import { ApiError } from '@/api/errors.js';
 import { apiError, installFakeFetch } from '@/testing/fake-fetch.js';
 import { type DeviceLinkApi, waitForSealedIdentity } from './device-link-api.js';
-import { fromBase64, parseDeviceLinkCode, toBase64, toBase64Url } from './device-link-code.js';
+import { parseDeviceLinkCode, toBase64, toBase64Url } from './device-link-code.js';
 import { DeviceKeys } from './device-keys.js';
 import { EngineClient } from './engine-client.js';
 import { fakeEngineWorker } from './fake-engine-worker.js';
@@ -29,7 +29,9 @@ const counts = (protocolDeviceId: number): PreKeyCountResponse => ({
 
 /** The server's linking rules in memory: what the client relies on (single use, sealed only for the new device). */
 function fakeLinkServer() {
-  const links = new Map<string, { token: string; sealed: DeviceLinkSealedDto | null; keyLength: number }>();
+  const links = new Map<string, { token: string; sealed: DeviceLinkSealedDto | null }>();
+  /** Every request body the server received: what it can know. */
+  const seen: unknown[] = [];
   const dto = (linkId: string): DeviceLinkDto => {
     const link = links.get(linkId);
     if (!link) throw new ApiError(404, 'LINK_NOT_FOUND', 'no such device link');
@@ -44,14 +46,16 @@ function fakeLinkServer() {
     };
   };
   const api: DeviceLinkApi = {
-    create: async (ephemeralPublicKey) => {
+    create: async (...args: unknown[]) => {
+      seen.push(args);
       const linkId = crypto.randomUUID();
       const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-      links.set(linkId, { token, sealed: null, keyLength: fromBase64(ephemeralPublicKey, 'key').length });
+      links.set(linkId, { token, sealed: null });
       return { linkId, linkToken: token, expiresAt: new Date(Date.now() + 600_000).toISOString() };
     },
     get: async (linkId) => dto(linkId),
     complete: async (linkId, body: DeviceLinkCompleteRequestDto) => {
+      seen.push(body);
       const link = links.get(linkId);
       if (!link) throw new ApiError(404, 'LINK_NOT_FOUND', 'no such device link');
       if (link.token !== body.linkToken) throw new ApiError(403, 'LINK_TOKEN_INVALID', 'bad token');
@@ -61,7 +65,7 @@ function fakeLinkServer() {
     },
     remove: async (linkId) => void links.delete(linkId),
   };
-  return { api, links };
+  return { api, links, seen };
 }
 
 describe('linking a second device (two worker-backed devices)', () => {
@@ -90,13 +94,18 @@ describe('linking a second device (two worker-backed devices)', () => {
     const server = fakeLinkServer();
     const { linkId, code } = await newKeys.beginLink(server.api);
     expect(parseDeviceLinkCode(code).linkId).toBe(linkId);
-    expect(server.links.get(linkId)!.keyLength).toBe(32);
+    // The new device's key and code secret are in the code only, never in what the server got.
+    const { ephemeralPublicKey, codeSecret } = parseDeviceLinkCode(code);
 
     const sealed = await engines[0].sealIdentityForLink(code);
     expect(JSON.stringify(sealed)).not.toContain((await engines[0].status()).identityKey);
     await server.api.complete(sealed.linkId, sealed.body);
     await expect(server.api.complete(sealed.linkId, sealed.body)).rejects.toMatchObject({ code: 'LINK_ALREADY_USED' });
 
+    const told = JSON.stringify(server.seen);
+    expect(told).not.toContain(toBase64(ephemeralPublicKey));
+    expect(told).not.toContain(toBase64(codeSecret));
+    expect(told).not.toContain(toBase64Url(codeSecret));
     const arrived = await waitForSealedIdentity(server.api, linkId, { pollMs: 5 });
     const { state, confirmation } = await newKeys.completeLink(linkId, arrived);
     expect(state).toMatchObject({ phase: 'ready', protocolDeviceId: 2 });
@@ -120,8 +129,16 @@ describe('linking a second device (two worker-backed devices)', () => {
     await receiver.open('pairchat-device-receiver', USER);
     const server = fakeLinkServer();
     const key = await receiver.createLinkKey();
-    const created = await server.api.create(toBase64(key));
-    const code = `${created.linkId}.${created.linkToken}.${toBase64Url(key)}`;
+    const created = await server.api.create();
+    const code = `${created.linkId}.${created.linkToken}.${toBase64Url(key.ephemeralPublicKey)}.${toBase64Url(key.codeSecret)}`;
+    // A completion by someone who knows all the server knows, even the key, but not the code secret:
+    const guessed = `${created.linkId}.${created.linkToken}.${toBase64Url(key.ephemeralPublicKey)}.${toBase64Url(new Uint8Array(32))}`;
+    const forged = await sender.sealIdentityForLink(guessed);
+    await expect(receiver.importLinkedIdentity({ linkId: created.linkId, sealed: forged.body })).rejects.toThrow(
+      'could not be decrypted',
+    );
+    expect((await receiver.status()).hasIdentity).toBe(false);
+
     const { body } = await sender.sealIdentityForLink(code);
     const link = { linkId: created.linkId, sealed: body };
 
@@ -140,7 +157,7 @@ describe('linking a second device (two worker-backed devices)', () => {
       ...server.api,
       get: async (linkId) => ({ ...(await server.api.get(linkId)), status: 'expired' }),
     };
-    const { linkId } = await server.api.create(toBase64(new Uint8Array(32).fill(1)));
+    const { linkId } = await server.api.create();
     await expect(waitForSealedIdentity(expired, linkId, { pollMs: 5 })).rejects.toThrow('expired');
   });
 });

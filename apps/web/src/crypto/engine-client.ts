@@ -15,6 +15,7 @@ import {
   type IdentityChangeDto,
   isEngineResponse,
   type LinkedIdentityDto,
+  type LinkKeyDto,
   type LinkSealDto,
   type SafetyNumberView,
   type SerializedError,
@@ -159,7 +160,7 @@ export class EngineClient {
   dismissIdentityChange(address: string): Promise<void> {
     return this.call('dismissIdentityChange', [address]);
   }
-  createLinkKey(): Promise<Uint8Array> {
+  createLinkKey(): Promise<LinkKeyDto> {
     return this.call('createLinkKey', []);
   }
   importLinkedIdentity(link: LinkedIdentityDto): Promise<{ status: EngineStatus; confirmation: string }> {

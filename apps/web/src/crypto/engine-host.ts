@@ -19,7 +19,7 @@ import {
   tsEngine,
 } from '@pairchat/crypto';
 import { KeyManager } from '@pairchat/keys';
-import { fromBase64, parseDeviceLinkCode } from './device-link-code.js';
+import { DEVICE_LINK_CODE_SECRET_BYTES, fromBase64, parseDeviceLinkCode } from './device-link-code.js';
 import { openIdentity, sealIdentity } from './device-link.js';
 import { DeviceStores } from './idb-stores.js';
 import {
@@ -32,6 +32,7 @@ import {
   type SafetyNumberView,
   type SerializedError,
 } from './engine-protocol.js';
+import { uuidBytes } from './uuid.js';
 
 export interface EngineHostOptions {
   /** Defaults to the global `indexedDB` (workers have it). */
@@ -42,15 +43,6 @@ export interface EngineHostOptions {
   engine?: ProtocolEngine;
   /** Clock in ms. */
   now?: () => number;
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The 16 bytes of a UUID: the stable identifier in safety numbers (as Signal's ACI). */
-export function uuidBytes(uuid: string): Uint8Array {
-  if (typeof uuid !== 'string' || !UUID_RE.test(uuid)) throw new TypeError('userId: expected a UUID');
-  const hex = uuid.replaceAll('-', '');
-  return Uint8Array.from({ length: 16 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
 }
 
 function serializeError(error: unknown): SerializedError {
@@ -83,8 +75,13 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
   let stores: DeviceStores | null = null;
   let userId: string | null = null;
   let queue: Promise<unknown> = Promise.resolve();
-  /** The private half of this device's open link code; only ever in worker memory. */
-  let linkKey: PrivateKey | null = null;
+  /** The private half and the secret of this device's open link code; only ever in worker memory. */
+  let linkKey: { privateKey: PrivateKey; codeSecret: Uint8Array } | null = null;
+  const dropLinkKey = () => {
+    linkKey?.privateKey.wipe();
+    linkKey?.codeSecret.fill(0);
+    linkKey = null;
+  };
 
   const opened = (): DeviceStores => {
     if (!stores) throw new Error('the crypto store is not open');
@@ -152,7 +149,7 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
   const handlers: Handlers = {
     open: async (_progress, { database, userId: id }) => {
       if (typeof database !== 'string' || database.length === 0) throw new TypeError('database: expected a name');
-      uuidBytes(id);
+      uuidBytes(id, 'userId');
       stores?.close();
       stores = null;
       stores = await DeviceStores.open({
@@ -232,9 +229,14 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
     acceptIdentityChanges: (_progress, contactId) => opened().acceptIdentityChanges(contactId),
     dismissIdentityChange: (_progress, changed) => opened().dismissIdentityChange(changed),
     createLinkKey: async () => {
-      linkKey?.wipe();
-      linkKey = await PrivateKey.generateAsync();
-      return linkKey.getPublicKey().getPublicKeyBytes();
+      dropLinkKey();
+      const privateKey = await PrivateKey.generateAsync();
+      const codeSecret = (options.crypto ?? globalThis.crypto).getRandomValues(
+        new Uint8Array(DEVICE_LINK_CODE_SECRET_BYTES),
+      );
+      linkKey = { privateKey, codeSecret };
+      // A copy: the page shows it in the code; the worker's own is zeroed when the link ends.
+      return { ephemeralPublicKey: privateKey.getPublicKey().getPublicKeyBytes(), codeSecret: codeSecret.slice() };
     },
     importLinkedIdentity: async (progress, { linkId, sealed }) => {
       const s = opened();
@@ -243,7 +245,8 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
       if (!linkKey) throw new Error('no link code is open in this tab; show a new code');
       const { identityKeyPair, confirmation } = await openIdentity({
         linkId,
-        ephemeralPrivateKey: linkKey,
+        ephemeralPrivateKey: linkKey.privateKey,
+        codeSecret: linkKey.codeSecret,
         sealed: {
           ephemeralPublicKey: fromBase64(sealed.ephemeralPublicKey, 'ephemeralPublicKey'),
           ciphertext: fromBase64(sealed.ciphertext, 'ciphertext'),
@@ -263,8 +266,7 @@ export function createEngineHost(post: (response: EngineResponse) => void, optio
       } finally {
         identityKeyPair.fill(0);
       }
-      linkKey.wipe();
-      linkKey = null;
+      dropLinkKey();
       return { status: await status(), confirmation };
     },
     sealIdentityForLink: async (_progress, text) => {

@@ -56,6 +56,14 @@ export interface DecryptedMessage {
   identityChanged: boolean;
 }
 
+/** The parts of a new device's link code that its worker makes; both travel only in the code. */
+export interface LinkKeyDto {
+  /** The ephemeral X25519 public key (32 bytes). */
+  ephemeralPublicKey: Uint8Array;
+  /** 32 random bytes mixed into the sealing key; never sent to the server. */
+  codeSecret: Uint8Array;
+}
+
 /** The sealed identity of a completed device link, as the new device fetched it (base64 fields). */
 export interface LinkedIdentityDto {
   linkId: string;
@@ -112,10 +120,11 @@ export interface EngineOperations {
   acceptIdentityChanges(userId: string): number;
   dismissIdentityChange(address: string): void;
   /**
-   * Device linking, new device: makes the ephemeral X25519 key pair of a link code and keeps the
-   * private half in the worker (replacing an earlier one). @returns the 32-byte public key
+   * Device linking, new device: makes the ephemeral X25519 key pair and the code secret of a link
+   * code and keeps the private half and the secret in the worker (replacing earlier ones).
+   * @returns what goes into the code (the private half stays in the worker)
    */
-  createLinkKey(): Uint8Array;
+  createLinkKey(): LinkKeyDto;
   /**
    * Device linking, new device: opens the sealed identity with the link key and replaces this
    * device's store with the account identity (the registration id stays this device's own).

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, shallowRef } from 'vue';
-import type { DeviceLinkDto } from '@pairchat/messaging';
+import { type DeviceLinkDto, subscribeLinkCompleted } from '@pairchat/messaging';
 import { api, describeError } from '@/api/index.js';
 import {
   createDeviceLinkApi,
@@ -9,7 +9,6 @@ import {
   waitForSealedIdentity,
 } from '@/crypto/device-link-api.js';
 import { parseDeviceLinkCode } from '@/crypto/device-link-code.js';
-import { subscribeLinkCompleted } from '@/crypto/device-link-socket.js';
 import { DeviceKeys, type DeviceKeysAccount, type DeviceKeysState } from '@/crypto/device-keys.js';
 import { createEngineWorker, EngineClient, type WorkerLike } from '@/crypto/engine-client.js';
 import { createKeyDirectory, type KeyDirectory } from '@/crypto/key-directory.js';
@@ -28,7 +27,13 @@ export const deviceKeysDependencies: {
   createWorker: createEngineWorker,
   directory: () => createKeyDirectory(api),
   linkApi: () => createDeviceLinkApi(api),
-  linkEvents: (onCompleted) => subscribeLinkCompleted(() => useSessionStore().accessToken, onCompleted),
+  // The chat's socket starts only once the device has keys, so the waiting device listens on its own.
+  linkEvents: (onCompleted) =>
+    subscribeLinkCompleted({
+      url: globalThis.location?.origin ?? '',
+      getAccessToken: () => useSessionStore().accessToken,
+      onCompleted,
+    }),
   linkPollMs: 2000,
 };
 
@@ -39,7 +44,10 @@ export type DeviceLinkState =
   /** Showing the code; waiting for another device of the account to use it. */
   | { phase: 'waiting'; linkId: string; code: string; expiresAt: string }
   | { phase: 'importing' }
-  /** Linked: `confirmation` should equal the number the other device showed. */
+  /**
+   * Linked: the identity came sealed to this code's key and secret. `confirmation` is shown as a
+   * second check; the user compares it with the number on the other device.
+   */
   | { phase: 'linked'; confirmation: string | null }
   | { phase: 'failed'; message: string };
 

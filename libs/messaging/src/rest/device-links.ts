@@ -1,7 +1,8 @@
 /**
  * Device linking (provisioning) over REST: a new device of an account gets the account identity key
- * pair from an existing device, end-to-end encrypted to an ephemeral X25519 key the new device shows
- * in a one-time code. The server relays an opaque ciphertext; it never sees the key pair.
+ * pair from an existing device, end-to-end encrypted to an ephemeral X25519 key and a secret that
+ * the new device shows only in a one-time code (neither is sent to the server). The server relays an
+ * opaque ciphertext; it never sees the key pair.
  *
  * Binary fields are standard padded base64 (as in the key directory); the link token is base64url,
  * because it also travels inside the code the user copies or scans.
@@ -39,13 +40,10 @@ export const DEVICE_LINK_ERROR_CODES = {
 } as const;
 export type DeviceLinkErrorCode = (typeof DEVICE_LINK_ERROR_CODES)[keyof typeof DEVICE_LINK_ERROR_CODES];
 
-/** `POST /devices/links`, from the new device. */
-export interface DeviceLinkCreateRequestDto {
-  /** The new device's ephemeral X25519 public key (32 bytes, base64). */
-  ephemeralPublicKey: string;
-}
-
-/** Answer to `POST /devices/links`: what goes into the code, with the ephemeral key. */
+/**
+ * Answer to `POST /devices/links` (no body: the new device's ephemeral key and code secret stay out
+ * of the server's reach): what the server contributes to the code.
+ */
 export interface DeviceLinkCreatedDto {
   linkId: string;
   /** 32 random bytes, base64url; the server keeps only its SHA-256. */

@@ -2,33 +2,59 @@ import { ApiProperty } from '@nestjs/swagger';
 import {
   DEVICE_LINK_CIPHERTEXT_MAX_BYTES,
   DEVICE_LINK_CIPHERTEXT_MIN_BYTES,
+  DEVICE_LINK_IV_BYTES,
+  DEVICE_LINK_PUBLIC_KEY_BYTES,
   type DeviceLinkCompleteRequestDto as DeviceLinkCompleteRequest,
   type DeviceLinkCreatedDto,
-  type DeviceLinkCreateRequestDto as DeviceLinkCreateRequest,
   type DeviceLinkDto,
   type DeviceLinkSealedDto,
   type DeviceLinkStatus,
 } from '@pairchat/messaging';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
 
-/** Padded standard base64 of exactly 32 bytes. */
-const KEY_32_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-/** Unpadded standard base64 of exactly 12 bytes. */
-const IV_BASE64 = /^[A-Za-z0-9+/]{16}$/;
 /** Unpadded base64url of exactly 32 bytes. */
 const TOKEN_BASE64URL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes canonical standard base64, or null. The service relies on this having run (the DTO is the one check). */
+export function decodeBase64(value: unknown): Buffer | null {
+  if (typeof value !== 'string' || !BASE64.test(value)) return null;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.toString('base64') === value ? bytes : null;
+}
+
+/**
+ * Canonical padded base64 of `min`..`max` bytes (exactly `min` when `max` is left out); with
+ * `nonZero`, all-zero bytes are refused too (an all-zero X25519 key makes every agreement zero).
+ */
+function IsBase64Bytes(
+  bounds: { min: number; max?: number; nonZero?: boolean },
+  options?: ValidationOptions,
+): PropertyDecorator {
+  const { min, max = min, nonZero = false } = bounds;
+  const size = min === max ? `${min} bytes` : `${min}-${max} bytes`;
+  return ValidateBy(
+    {
+      name: 'isBase64Bytes',
+      validator: {
+        validate: (value: unknown) => {
+          const bytes = decodeBase64(value);
+          if (!bytes || bytes.length < min || bytes.length > max) return false;
+          return !nonZero || bytes.some((byte) => byte !== 0);
+        },
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be ${size} of canonical base64${nonZero ? ', not all zero' : ''}`,
+      },
+    },
+    options,
+  );
+}
 
 const EXAMPLE_KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
 const EXAMPLE_TOKEN = 'ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM';
 
-export class DeviceLinkCreateRequestDto implements DeviceLinkCreateRequest {
-  @ApiProperty({ description: "The new device's ephemeral X25519 public key: 32 bytes, base64", example: EXAMPLE_KEY })
-  @IsString()
-  @Matches(KEY_32_BASE64, { message: 'ephemeralPublicKey must be 32 bytes in base64' })
-  ephemeralPublicKey!: string;
-}
+/** `POST /devices/links` takes no body: the new device's key and code secret never go to the server. */
+export class DeviceLinkCreateRequestDto {}
 
 export class DeviceLinkCreatedResponseDto implements DeviceLinkCreatedDto {
   @ApiProperty({ description: 'Link id', format: 'uuid', example: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })
@@ -99,21 +125,17 @@ export class DeviceLinkCompleteRequestDto implements DeviceLinkCompleteRequest {
   linkToken!: string;
 
   @ApiProperty({ description: "The completing device's ephemeral X25519 public key (base64)", example: EXAMPLE_KEY })
-  @IsString()
-  @Matches(KEY_32_BASE64, { message: 'ephemeralPublicKey must be 32 bytes in base64' })
+  @IsBase64Bytes({ min: DEVICE_LINK_PUBLIC_KEY_BYTES, nonZero: true })
   ephemeralPublicKey!: string;
 
   @ApiProperty({
     description: `The sealed identity (base64), ${DEVICE_LINK_CIPHERTEXT_MIN_BYTES}-${DEVICE_LINK_CIPHERTEXT_MAX_BYTES} bytes`,
     example: 'c2VhbGVkIGlkZW50aXR5IGJ5dGVz',
   })
-  @IsString()
-  @Length(base64Length(DEVICE_LINK_CIPHERTEXT_MIN_BYTES), base64Length(DEVICE_LINK_CIPHERTEXT_MAX_BYTES))
-  @Matches(BASE64, { message: 'ciphertext must be base64' })
+  @IsBase64Bytes({ min: DEVICE_LINK_CIPHERTEXT_MIN_BYTES, max: DEVICE_LINK_CIPHERTEXT_MAX_BYTES })
   ciphertext!: string;
 
   @ApiProperty({ description: 'AES-GCM nonce, 12 bytes (base64)', example: 'AAECAwQFBgcICQoL' })
-  @IsString()
-  @Matches(IV_BASE64, { message: 'iv must be 12 bytes in base64' })
+  @IsBase64Bytes({ min: DEVICE_LINK_IV_BYTES })
   iv!: string;
 }

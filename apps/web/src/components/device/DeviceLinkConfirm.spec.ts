@@ -7,7 +7,7 @@ import { useDeviceKeysStore } from '@/stores/keys.js';
 import DeviceLinkConfirm from './DeviceLinkConfirm.vue';
 
 const CODE =
-  '7c9e6679-7425-40de-944b-e07fc1f90ae7.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM.AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA';
+  '7c9e6679-7425-40de-944b-e07fc1f90ae7.ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM.AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8';
 const link = (overrides: Partial<DeviceLinkDto> = {}): DeviceLinkDto => ({
   linkId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
   deviceId: '00000000-0000-4000-8000-00000000c002',

@@ -89,6 +89,9 @@ describe('KeysSetupStatus', () => {
     const wrapper = mount(KeysSetupStatus);
     expect(wrapper.get('[role="status"]').text()).toContain('This device is linked.');
     expect(wrapper.text()).toContain('042137');
+    // Asked of the user, not asserted: nothing here knows what the other screen shows.
+    expect(wrapper.text()).toContain('check that it is 042137');
+    expect(wrapper.text()).not.toContain('showed the same');
     await wrapper.get('button').trigger('click');
     expect(wrapper.text()).toBe('');
   });

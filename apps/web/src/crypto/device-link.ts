@@ -119,8 +119,13 @@ export async function sealIdentity(options: {
   try {
     const ephemeralPublicKey = own.getPublicKey().getPublicKeyBytes();
     const shared = await own.agree(PublicKey.fromPublicKeyBytes(code.ephemeralPublicKey));
-    const { key, confirmation } = await deriveSecrets(shared, code.codeSecret, code.linkId, subtle);
-    shared.fill(0);
+    let secrets: LinkSecrets;
+    try {
+      secrets = await deriveSecrets(shared, code.codeSecret, code.linkId, subtle);
+    } finally {
+      shared.fill(0);
+    }
+    const { key, confirmation } = secrets;
     const plaintext = concat(Uint8Array.of(DEVICE_LINK_VERSION), uuidBytes(accountId, 'accountId'), identityKeyPair);
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(DEVICE_LINK_IV_BYTES));
     const ciphertext = new Uint8Array(
@@ -142,7 +147,8 @@ export async function sealIdentity(options: {
  * @param ephemeralPrivateKey - the private half of the key in this device's code
  * @param codeSecret - the secret in this device's code
  * @returns the identity key pair bytes (the caller stores and then zeroes them) and the confirmation number
- * @throws DeviceLinkError when it does not decrypt (wrong key, tampered), has an unknown version,
+ * @throws DeviceLinkError for a code secret that is not 32 bytes; when it does not decrypt (wrong
+ *   key or secret: not sealed from this code, or tampered), has an unknown version,
  *   is for another account, or holds a key pair whose halves do not match
  */
 export async function openIdentity(options: {
@@ -157,9 +163,17 @@ export async function openIdentity(options: {
   if (sealed.ephemeralPublicKey.length !== DEVICE_LINK_PUBLIC_KEY_BYTES || sealed.iv.length !== DEVICE_LINK_IV_BYTES) {
     throw new DeviceLinkError('the sealed identity has a wrong key or nonce length');
   }
+  if (codeSecret.length !== DEVICE_LINK_CODE_SECRET_BYTES) {
+    throw new DeviceLinkError(`codeSecret: expected ${DEVICE_LINK_CODE_SECRET_BYTES} bytes`);
+  }
   const shared = await ephemeralPrivateKey.agree(PublicKey.fromPublicKeyBytes(sealed.ephemeralPublicKey));
-  const { key, confirmation } = await deriveSecrets(shared, codeSecret, linkId, subtle);
-  shared.fill(0);
+  let secrets: LinkSecrets;
+  try {
+    secrets = await deriveSecrets(shared, codeSecret, linkId, subtle);
+  } finally {
+    shared.fill(0);
+  }
+  const { key, confirmation } = secrets;
   const ownPublic = ephemeralPrivateKey.getPublicKey().getPublicKeyBytes();
   let plaintext: Uint8Array;
   try {

@@ -74,6 +74,24 @@ export class VaultIntegrityError extends Error {
   override readonly name = 'VaultIntegrityError';
 }
 
+/**
+ * Another tab holds an older version of the database open and does not close it, so the upgrade
+ * cannot run. Nothing was opened; ask the user to close the other Pairchat tabs and reload.
+ */
+export class VaultBlockedError extends Error {
+  override readonly name = 'VaultBlockedError';
+}
+
+/**
+ * How hard a write commits. `strict` (where the browser supports it) waits for the data to be on
+ * disk, for writes something irreversible follows, such as acking an envelope to the server.
+ */
+export type VaultDurability = 'strict' | 'relaxed' | 'default';
+
+export interface VaultWriteOptions {
+  durability?: VaultDurability;
+}
+
 const encoder = new TextEncoder();
 
 /** A fresh `Uint8Array` backed by a plain `ArrayBuffer` (what WebCrypto's typings want). */
@@ -96,6 +114,7 @@ function done(tx: IDBTransaction): Promise<void> {
 
 function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
+    let blocked = false;
     const req = factory.open(name, VAULT_DB_VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
@@ -103,9 +122,17 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
         if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
       }
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      // The request carried on after we gave up: close what it opened, or it would block the
+      // next upgrade and every deleteDatabase (wipe) in this origin.
+      if (blocked) req.result.close();
+      else resolve(req.result);
+    };
     req.onerror = () => reject(req.error ?? new Error('cannot open IndexedDB'));
-    req.onblocked = () => reject(new Error('IndexedDB upgrade blocked by another tab'));
+    req.onblocked = () => {
+      blocked = true;
+      reject(new VaultBlockedError('IndexedDB upgrade blocked by another tab'));
+    };
   });
 }
 
@@ -142,6 +169,8 @@ function addOnce(db: IDBDatabase, store: string, key: IDBValidKey, value: unknow
 
 /** Encrypted key-value access to one IndexedDB database. Open it with {@link Vault.open}. */
 export class Vault {
+  private readonly versionChangeListeners = new Set<() => void>();
+
   private constructor(
     private readonly db: IDBDatabase,
     private readonly key: CryptoKey,
@@ -149,8 +178,21 @@ export class Vault {
     private readonly factory: IDBFactory,
     readonly name: string,
   ) {
-    // Another context deleting the database (wipe in another tab) must not wait for us.
-    db.onversionchange = () => db.close();
+    // Another context deleting or upgrading the database (wipe or a newer app in another tab)
+    // must not wait for us; this connection is unusable afterwards, which listeners are told.
+    db.onversionchange = () => {
+      db.close();
+      for (const listener of [...this.versionChangeListeners]) listener();
+    };
+  }
+
+  /**
+   * Calls `listener` when another tab deletes or upgrades the database; this vault is closed by
+   * then (reload to open the new version). @returns the unsubscribe
+   */
+  onVersionChange(listener: () => void): () => void {
+    this.versionChangeListeners.add(listener);
+    return () => this.versionChangeListeners.delete(listener);
   }
 
   /**
@@ -228,10 +270,13 @@ export class Vault {
     return sealed === undefined ? null : this.open(store, key, sealed);
   }
 
-  /** Encrypts and stores `plaintext`, replacing any record under `key`. Durable when it resolves. */
-  async put(store: VaultStore, key: VaultKey, plaintext: Uint8Array): Promise<void> {
+  /**
+   * Encrypts and stores `plaintext`, replacing any record under `key`. Committed when it resolves
+   * (on disk with `durability: 'strict'`).
+   */
+  async put(store: VaultStore, key: VaultKey, plaintext: Uint8Array, options: VaultWriteOptions = {}): Promise<void> {
     const sealed = await this.seal(store, key, plaintext);
-    const tx = this.db.transaction(store, 'readwrite');
+    const tx = this.transaction(store, options);
     tx.objectStore(store).put(sealed, key);
     await done(tx);
   }
@@ -243,13 +288,14 @@ export class Vault {
   async writeMany(
     puts: { store: VaultStore; key: VaultKey; plaintext: Uint8Array }[],
     deletes: { store: VaultStore; key: VaultKey }[] = [],
+    options: VaultWriteOptions = {},
   ): Promise<void> {
     const sealed = await Promise.all(
       puts.map(async (p) => ({ ...p, sealed: await this.seal(p.store, p.key, p.plaintext) })),
     );
     const stores = [...new Set([...puts.map((p) => p.store), ...deletes.map((d) => d.store)])];
     if (stores.length === 0) return;
-    const tx = this.db.transaction(stores, 'readwrite');
+    const tx = this.transaction(stores, options);
     const finished = done(tx);
     try {
       for (const { store, key } of deletes) tx.objectStore(store).delete(key);
@@ -299,6 +345,13 @@ export class Vault {
       req.onerror = () => reject(req.error ?? new Error('IndexedDB cursor failed'));
     });
     return keys;
+  }
+
+  private transaction(stores: VaultStore | VaultStore[], { durability }: VaultWriteOptions): IDBTransaction {
+    // Browsers without the option ignore the third argument (it is a dictionary).
+    return durability
+      ? this.db.transaction(stores, 'readwrite', { durability })
+      : this.db.transaction(stores, 'readwrite');
   }
 
   /** Closes the connection. */

@@ -3,11 +3,12 @@ import 'fake-indexeddb/auto';
 import { createPinia, type Pinia, setActivePinia } from 'pinia';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { computed } from 'vue';
+import { MAX_TEXT_LENGTH, type MessageSendPayload } from '@pairchat/messaging';
 import { FakeRelay, relayDevice } from '@/chat/testing/fake-relay.js';
 import type { LockManagerLike } from '@/chat/tab-leader.js';
-import { Vault } from '@/crypto/vault.js';
+import { VAULT_DB_VERSION, Vault } from '@/crypto/vault.js';
 import { aPair, aUser } from '@/testing/fake-fetch.js';
-import { chatDependencies, useChatStore } from './chat.js';
+import { chatDependencies, describeProblem, useChatStore } from './chat.js';
 import { usePairsStore } from './pairs.js';
 
 const ALICE = '9d0652a3-dcc3-4d11-975f-74d61598733f';
@@ -207,4 +208,183 @@ describe('useChatStore', () => {
       ).toBe('yes, from the new leader'),
     );
   }, 40_000);
+
+  it('fails calls that waited for a start that failed, says so, and leads on a later try', async () => {
+    const { alice, bob } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    const lines: string[] = [];
+    let loads = 0;
+    let fail!: () => void;
+    Object.assign(alice.transport, {
+      load: () =>
+        ++loads === 1
+          ? new Promise<void>(
+              (_, reject) =>
+                (fail = () =>
+                  reject(Object.assign(new Error('quota exceeded: "hello"'), { name: 'QuotaExceededError' }))),
+            )
+          : Promise.resolve(),
+    });
+    Object.assign(chatDependencies, { log: (line: string) => lines.push(line), leadRetryDelay: () => 100 });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+
+    const waiting = a.chat.send(BOB, 'while it fails');
+    fail();
+    await expect(waiting).rejects.toThrow(/quota/);
+    expect(lines).toEqual(['chat: could not start (QuotaExceededError); retrying']);
+    expect(a.chat.connection).toBe('offline');
+
+    await until(() => expect(a.chat.connection).toBe('online'));
+    expect(loads).toBe(2);
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(b.chat);
+    await a.chat.send(BOB, 'after the retry');
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['after the retry']));
+  }, 30_000);
+
+  it('answers a follower: its errors come back, and a send made as the leader closes is not lost', async () => {
+    const { alice, bob } = await twoDevices();
+    const locks = fakeLocks();
+    const leader = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await leader.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const follower = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await follower.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(leader.chat, follower.chat, b.chat);
+    await until(() => expect(leader.chat.connection).toBe('online'));
+    await b.chat.loadOlder(ALICE);
+
+    await expect(follower.chat.send(BOB, 'x'.repeat(MAX_TEXT_LENGTH + 1))).rejects.toThrow(TypeError);
+
+    leader.chat.stop(); // the leader tab closes just as the follower sends
+    await follower.chat.send(BOB, 'sent as the leader closed');
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['sent as the leader closed']));
+  }, 30_000);
+
+  it('fails a follower call that no tab takes in time (the text is not sent later)', async () => {
+    const { alice } = await twoDevices();
+    const never: LockManagerLike = { request: () => new Promise(() => undefined) }; // another tab holds it
+    const follower = tab(alice, { id: BOB, handle: 'bob' }, never);
+    Object.assign(chatDependencies, { forwardTimeoutMs: 300 });
+    await follower.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(follower.chat);
+    await expect(follower.chat.send(BOB, 'anyone?')).rejects.toThrow(/no tab is running the chat/);
+  }, 30_000);
+
+  it('gives a new tab the leader’s presence and connection state', async () => {
+    const { alice } = await twoDevices();
+    const locks = fakeLocks();
+    const leader = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await leader.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(leader.chat);
+    await until(() => expect(leader.chat.connection).toBe('online'));
+    alice.transport.emitEvent('presence', { userId: BOB, online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' });
+
+    const follower = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await follower.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(follower.chat);
+
+    await until(() =>
+      expect(follower.chat.conversations[0]).toMatchObject({ online: false, lastSeenAt: '2026-12-03T10:00:00.000Z' }),
+    );
+    expect(follower.chat.connection).toBe('online');
+  }, 30_000);
+
+  it('loads the SDK outbox before the first flush, so a queued send is not encrypted again', async () => {
+    const { alice, bob } = await twoDevices();
+    const first = tab(alice, { id: BOB, handle: 'bob' });
+    await first.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    await until(() => expect(first.chat.connection).toBe('online'));
+    alice.transport.disconnect();
+    await first.chat.send(BOB, 'queued while offline');
+    await until(() => expect(alice.transport.pending()).toHaveLength(1));
+    first.chat.stop();
+
+    // Like a fresh PairchatClient: its outbox is in storage until load() (or connect()) reads it.
+    const sdk = alice.transport;
+    let loaded = false;
+    const handed: string[] = [];
+    const { pending, send, connect } = {
+      pending: sdk.pending.bind(sdk),
+      send: sdk.send.bind(sdk),
+      connect: sdk.connect.bind(sdk),
+    };
+    Object.assign(sdk, {
+      load: async () => void (loaded = true),
+      pending: () => (loaded ? pending() : []),
+      send: (payload: MessageSendPayload) => (handed.push(payload.clientMessageId), send(payload)),
+      connect: () => ((loaded = true), connect()),
+    });
+    const again = tab(alice, { id: BOB, handle: 'bob' });
+    await again.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    const b = tab(bob, { id: ALICE, handle: 'alice' });
+    await b.chat.start({ userId: BOB, deviceId: bob.deviceId, protocolDeviceId: 1 });
+    started.push(again.chat, b.chat);
+    await until(() => expect(b.chat.items(ALICE).map((i) => i.text)).toEqual(['queued while offline']));
+    expect(handed).toEqual([]);
+  }, 30_000);
+
+  it('logs socket errors by name and code only, maintains keys on notice, and signs out a revoked device', async () => {
+    const { alice } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    const lines: string[] = [];
+    let finish!: () => void;
+    const maintainKeys = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    const signOutRevoked = vi.fn();
+    Object.assign(chatDependencies, { log: (line: string) => lines.push(line), maintainKeys, signOutRevoked });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    await until(() => expect(a.chat.connection).toBe('online'));
+
+    alice.transport.emitEvent('error', { code: 'RATE_LIMITED', message: 'slow down, "hello bob"' });
+    expect(lines).toEqual(['chat: socket error SocketError RATE_LIMITED']);
+
+    alice.transport.emitEvent('keys-replenish', { ecPreKeys: 3, kyberPreKeys: 9 });
+    alice.transport.emitEvent('keys-rotate', {
+      reason: 'due',
+      signedPreKeyUploadedAt: '2026-11-01T00:00:00.000Z',
+      lastResortKyberPreKeyUploadedAt: '2026-11-01T00:00:00.000Z',
+    });
+    alice.transport.emitEvent('keys-replenish', { ecPreKeys: 2, kyberPreKeys: 9 });
+    expect(maintainKeys).toHaveBeenCalledTimes(1); // one run at a time
+    finish();
+    await until(() => expect(maintainKeys).toHaveBeenCalledTimes(2)); // the notices during it: one more
+    finish();
+
+    alice.transport.emitEvent('auth-failed', 'TOKEN_EXPIRED');
+    expect(signOutRevoked).not.toHaveBeenCalled();
+    alice.transport.emitEvent('auth-failed', 'DEVICE_REVOKED');
+    expect(signOutRevoked).toHaveBeenCalledTimes(1);
+  }, 30_000);
+
+  it('stops and asks for a reload when a newer tab upgrades the database', async () => {
+    const { alice } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    await until(() => expect(a.chat.connection).toBe('online'));
+
+    const upgrade = indexedDB.open(alice.database, VAULT_DB_VERSION + 1);
+    const newer = await new Promise<IDBDatabase>((resolve, reject) => {
+      upgrade.onsuccess = () => resolve(upgrade.result);
+      upgrade.onerror = () => reject(upgrade.error);
+    });
+    newer.close();
+
+    expect(a.chat.storageProblem).toBe('reload');
+    expect(a.chat.connection).toBe('idle');
+    await expect(a.chat.send(BOB, 'after the upgrade')).rejects.toThrow(/not started/);
+  }, 30_000);
+});
+
+describe(describeProblem.name, () => {
+  it('keeps names and codes, never messages', () => {
+    expect(describeProblem(Object.assign(new Error('text "hi"'), { code: 'NO_SESSION' }))).toBe('Error NO_SESSION');
+    expect(describeProblem(new TypeError('bad "secret"'))).toBe('TypeError');
+    expect(describeProblem({ code: 'not a code, "secret"', message: 'x' })).toBe('SocketError');
+    expect(describeProblem('plain string')).toBe('string');
+  });
 });

@@ -15,7 +15,7 @@ import { historyStorage } from '@/chat/sdk-storage.js';
 import { type ChannelLike, type LockManagerLike, TabLeader } from '@/chat/tab-leader.js';
 import type { ChatItem, ConnectionState, ConversationId, ConversationSummary, HistoryPage } from '@/chat/types.js';
 import { deviceDatabaseName } from '@/crypto/device-keys.js';
-import { Vault } from '@/crypto/vault.js';
+import { Vault, VaultBlockedError } from '@/crypto/vault.js';
 import { useDeviceKeysStore } from './keys.js';
 import { usePairsStore } from './pairs.js';
 import { useSessionStore } from './session.js';
@@ -24,7 +24,22 @@ import { useSessionStore } from './session.js';
 export const HISTORY_PAGE_SIZE = 50;
 
 /** A realtime client the store can start and stop (`PairchatClient` fits). */
-export type ChatConnection = ChatTransport & { connect(): Promise<void>; close(): void };
+export type ChatConnection = ChatTransport & {
+  /** Loads the stored outbox, so the pipeline's first flush sees what is already queued. */
+  load?(): Promise<void>;
+  connect(): Promise<void>;
+  close(): void;
+};
+
+/** How often a follower tab repeats a forwarded call until the leader takes it. */
+export const FORWARD_RETRY_MS = 250;
+/** A forwarded call no tab took within this time fails (the composer keeps the text). */
+export const FORWARD_TIMEOUT_MS = 10_000;
+/** How long the leader remembers a forwarded call's result, for a follower asking again. */
+const FORWARD_RESULT_KEPT_MS = 60_000;
+
+/** Why this tab's chat cannot use its database; the screen asks to reload or close other tabs. */
+export type ChatStorageProblem = 'reload' | 'close-other-tabs';
 
 /** What the store builds its parts from; tests replace them. */
 export const chatDependencies: {
@@ -34,6 +49,16 @@ export const chatDependencies: {
   connection: (options: ConstructorParameters<typeof PairchatClient>[0]) => ChatConnection;
   locks: () => LockManagerLike | null;
   channel: (name: string) => ChannelLike | null;
+  /** The server asked for prekeys or a rotation (`keys:replenish` / `keys:rotate`). */
+  maintainKeys: () => Promise<unknown>;
+  /** The handshake was refused with DEVICE_REVOKED: this device was removed elsewhere. */
+  signOutRevoked: () => void;
+  /** A problem worth a line in the console: names and codes only, never content. */
+  log: (line: string) => void;
+  /** Leader retry delays; tests shorten them. */
+  leadRetryDelay?: (attempt: number) => number;
+  /** How long a follower's call may wait for a tab to take it. */
+  forwardTimeoutMs: number;
 } = {
   openVault: (name) => Vault.open({ name }),
   crypto: () => useDeviceKeysStore().engine(),
@@ -42,7 +67,22 @@ export const chatDependencies: {
   locks: () => (globalThis.navigator?.locks as LockManagerLike | undefined) ?? null,
   channel: (name) =>
     typeof BroadcastChannel === 'undefined' ? null : (new BroadcastChannel(`pairchat.chat.${name}`) as ChannelLike),
+  maintainKeys: () => useDeviceKeysStore().maintain(),
+  signOutRevoked: () => useSessionStore().endRevoked('revoked'),
+  log: (line) => console.warn(line),
+  forwardTimeoutMs: FORWARD_TIMEOUT_MS,
 };
+
+/**
+ * `name` and `code` of an error, for a log line. Messages are left out: an error may quote what
+ * it was given (a server message, a decoded field), and logs never carry content.
+ */
+export function describeProblem(error: unknown): string {
+  if (!error || typeof error !== 'object') return typeof error;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  const label = typeof name === 'string' && name ? name : error instanceof Error ? 'Error' : 'SocketError';
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? `${label} ${code}` : label;
+}
 
 /** What the leader tab tells the others; applied the same way in the leader itself. */
 type ChatEvent =
@@ -51,16 +91,52 @@ type ChatEvent =
   | { t: 'typing'; conversationId: string; typing: boolean }
   | { t: 'presence'; presence: Presence }
   | { t: 'identity'; conversationId: string; changed: boolean }
-  | { t: 'connection'; state: ConnectionState };
+  | { t: 'connection'; state: ConnectionState }
+  /** The leader's answer to `hello`: the state a new tab cannot read from the history. */
+  | {
+      t: 'snapshot';
+      connection: ConnectionState;
+      typing: Record<string, boolean>;
+      presence: Record<string, Presence>;
+      identity: Record<string, boolean>;
+    };
 
-/** What a follower tab asks the leader to do. */
-type ChatCall =
-  | { t: 'call'; op: 'send'; args: [string, string] }
-  | { t: 'call'; op: 'markRead'; args: [string] }
-  | { t: 'call'; op: 'setTyping'; args: [string, boolean] }
-  | { t: 'call'; op: 'retry'; args: [string, string] }
-  | { t: 'call'; op: 'acceptIdentity'; args: [string] }
-  | { t: 'hello' };
+/** An action, as run in the leader. */
+type ChatOp =
+  | { op: 'send'; args: [string, string] }
+  | { op: 'markRead'; args: [string] }
+  | { op: 'setTyping'; args: [string, boolean] }
+  | { op: 'retry'; args: [string, string] }
+  | { op: 'acceptIdentity'; args: [string] };
+
+/** What a follower tab asks the leader to do; `id` pairs it with the leader's answers. */
+type ChatCall = ({ t: 'call'; id: string } & ChatOp) | { t: 'hello' };
+
+/** The leader's answers to a forwarded call: taken (stop repeating it), then done or failed. */
+type ChatCallAnswer =
+  | { t: 'accepted'; id: string }
+  | { t: 'result'; id: string; ok: true }
+  | { t: 'result'; id: string; ok: false; error: { name: string; message: string } };
+
+type ChatMessage = ChatEvent | ChatCall | ChatCallAnswer;
+
+interface ForwardedCall {
+  call: ChatCall & { t: 'call' };
+  accepted: boolean;
+  since: number;
+  timer: ReturnType<typeof setInterval>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** An error as it crosses tabs: its name (TypeError stays a TypeError) and message. */
+function reviveError(error: { name: string; message: string }): Error {
+  const revived = error.name === 'TypeError' ? new TypeError(error.message) : new Error(error.message);
+  if (error.name !== 'TypeError') revived.name = error.name;
+  return revived;
+}
+
+const randomCallId = () => globalThis.crypto.randomUUID();
 
 const EMPTY: readonly ChatItem[] = Object.freeze([]);
 
@@ -89,6 +165,12 @@ export const useChatStore = defineStore('chat', () => {
   const typing = shallowReactive<Record<ConversationId, boolean>>({});
   const presence = shallowReactive<Record<ConversationId, Presence>>({});
   const identityChanged = shallowReactive<Record<ConversationId, boolean>>({});
+  /** Set when this tab's database was upgraded by a newer tab, or an older tab blocks the upgrade. */
+  const storageProblem = ref<ChatStorageProblem | null>(null);
+  /** Calls this follower forwarded, until the leader answers. */
+  const forwarded = new Map<string, ForwardedCall>();
+  /** Calls the leader took from followers (by call id), so one asked again runs once. */
+  const answered = new Map<string, Promise<ChatCallAnswer>>();
   /** Where the next older page starts, per loaded conversation. */
   const cursors = new Map<ConversationId, { cursor: string | null; hasMore: boolean }>();
   const loading = new Map<ConversationId, Promise<HistoryPage>>();
@@ -96,8 +178,8 @@ export const useChatStore = defineStore('chat', () => {
   /** Bumped when the history opens, so timelines asked for before that load then. */
   const opened = ref(0);
   let history: HistoryStore | null = null;
-  /** Resolves once this tab's pipeline runs (it leads); calls made before then wait for it. */
-  let pipelineReady: { promise: Promise<ChatService>; resolve: (s: ChatService) => void } | null = null;
+  /** Settles once this tab's pipeline runs (it leads) or fails to; calls made before then wait for it. */
+  let pipelineReady: Deferred<ChatService> | null = null;
   let vault: Vault | null = null;
   let tabs: TabLeader | null = null;
   let service: ChatService | null = null;
@@ -159,7 +241,23 @@ export const useChatStore = defineStore('chat', () => {
       case 'connection':
         connection.value = event.state;
         return;
+      case 'snapshot':
+        connection.value = event.connection;
+        Object.assign(typing, event.typing);
+        Object.assign(presence, event.presence);
+        Object.assign(identityChanged, event.identity);
+        return;
     }
+  }
+
+  function snapshot(): ChatEvent {
+    return {
+      t: 'snapshot',
+      connection: connection.value,
+      typing: { ...typing },
+      presence: { ...presence },
+      identity: { ...identityChanged },
+    };
   }
 
   /** Applies an event here and tells the other tabs. */
@@ -207,17 +305,98 @@ export const useChatStore = defineStore('chat', () => {
     return run;
   }
 
-  function call(message: ChatCall & { t: 'call' }): Promise<void> {
-    if (service || tabs?.leader) return run(message);
+  function call(op: ChatOp): Promise<void> {
+    if (service || tabs?.leader) return run(op);
     if (!tabs) return Promise.reject(new Error('the chat is not started'));
-    tabs.broadcast(message); // a follower: the leader tab does it
-    return Promise.resolve();
+    const message = { t: 'call', id: randomCallId(), ...op } as ChatCall & { t: 'call' };
+    // Typing is best effort (the next keystroke sends another); everything else is answered.
+    if (op.op === 'setTyping') {
+      tabs.broadcast(message);
+      return Promise.resolve();
+    }
+    return forward(message);
   }
 
-  async function run(message: ChatCall & { t: 'call' }): Promise<void> {
-    // Leading but still starting: wait for the pipeline rather than drop the action.
+  /**
+   * A follower's call: repeated until the leader takes it, then settled by the leader's result.
+   * If this tab becomes leader meanwhile it runs the call itself; if no tab takes it in
+   * {@link FORWARD_TIMEOUT_MS}, it fails and nothing was done.
+   */
+  function forward(message: ChatCall & { t: 'call' }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry: ForwardedCall = {
+        call: message,
+        accepted: false,
+        since: Date.now(),
+        timer: setInterval(() => retryForward(entry), FORWARD_RETRY_MS),
+        resolve,
+        reject,
+      };
+      forwarded.set(message.id, entry);
+      tabs?.broadcast(message);
+    });
+  }
+
+  function settleForward(id: string, outcome: Error | null): void {
+    const entry = forwarded.get(id);
+    if (!entry) return;
+    forwarded.delete(id);
+    clearInterval(entry.timer);
+    if (outcome) entry.reject(outcome);
+    else entry.resolve();
+  }
+
+  function retryForward(entry: ForwardedCall): void {
+    const { id } = entry.call;
+    if (!tabs) return settleForward(id, new Error('the chat stopped'));
+    if (tabs.leader) {
+      // This tab took over: run it here (the old leader did not answer).
+      forwarded.delete(id);
+      clearInterval(entry.timer);
+      run(entry.call).then(entry.resolve, entry.reject);
+      return;
+    }
+    if (!entry.accepted && Date.now() - entry.since > chatDependencies.forwardTimeoutMs)
+      return settleForward(id, new Error('no tab is running the chat; try again'));
+    // Taken, but the leader may close before answering: the next leader gets it (same id).
+    tabs.broadcast(entry.call);
+  }
+
+  /** The leader's side of a forwarded call: take it (once per id), run it, answer. */
+  function answer(message: ChatCall & { t: 'call' }): void {
+    tabs?.broadcast({ t: 'accepted', id: message.id } satisfies ChatCallAnswer);
+    let result = answered.get(message.id);
+    if (!result) {
+      result = run(message).then(
+        (): ChatCallAnswer => ({ t: 'result', id: message.id, ok: true }),
+        (error: unknown): ChatCallAnswer => ({
+          t: 'result',
+          id: message.id,
+          ok: false,
+          error: {
+            name: error instanceof Error ? error.name : 'Error',
+            message: error instanceof Error ? error.message : 'failed',
+          },
+        }),
+      );
+      answered.set(message.id, result);
+      void result.then(() => setTimeout(() => answered.delete(message.id), FORWARD_RESULT_KEPT_MS));
+    }
+    void result.then((done) => tabs?.broadcast(done));
+  }
+
+  function onAnswer(message: ChatCallAnswer): void {
+    const entry = forwarded.get(message.id);
+    if (!entry) return;
+    if (message.t === 'accepted') entry.accepted = true;
+    else settleForward(message.id, message.ok ? null : reviveError(message.error));
+  }
+
+  async function run(message: ChatOp): Promise<void> {
+    // Leading but still starting: wait for the pipeline rather than drop the action (a failed
+    // start rejects, and the caller sees it).
     const service = await (pipelineReady?.promise ?? Promise.resolve(null));
-    if (!service) return;
+    if (!service) throw new Error('the chat is not started');
     switch (message.op) {
       case 'send':
         await service.send(...message.args);
@@ -238,31 +417,31 @@ export const useChatStore = defineStore('chat', () => {
    * @throws TypeError for an empty or too long text (nothing is stored)
    */
   function send(conversationId: ConversationId, text: string): Promise<void> {
-    return call({ t: 'call', op: 'send', args: [conversationId, text] });
+    return call({ op: 'send', args: [conversationId, text] });
   }
 
   /** Marks the conversation read and sends one read receipt covering its unread messages. */
   function markRead(conversationId: ConversationId): Promise<void> {
     if (metas[conversationId]?.unread === 0) return Promise.resolve();
-    return call({ t: 'call', op: 'markRead', args: [conversationId] });
+    return call({ op: 'markRead', args: [conversationId] });
   }
 
   /** Tells the contact whether this user is typing (throttled; `false` sends "stopped" once). */
   function setTyping(conversationId: ConversationId, active: boolean): Promise<void> {
-    return call({ t: 'call', op: 'setTyping', args: [conversationId, active] });
+    return call({ op: 'setTyping', args: [conversationId, active] });
   }
 
   /** Sends a `failed` message again (same client message id). */
   function retry(itemId: string): Promise<void> {
     for (const [conversationId, list] of Object.entries(timelines)) {
-      if (list.some((i) => i.id === itemId)) return call({ t: 'call', op: 'retry', args: [conversationId, itemId] });
+      if (list.some((i) => i.id === itemId)) return call({ op: 'retry', args: [conversationId, itemId] });
     }
     return Promise.resolve();
   }
 
   /** The user saw the contact's new safety number: trust it and send what waited. */
   function acceptIdentity(conversationId: ConversationId): Promise<void> {
-    return call({ t: 'call', op: 'acceptIdentity', args: [conversationId] });
+    return call({ op: 'acceptIdentity', args: [conversationId] });
   }
 
   /** Starts the chat for this device: opens the history, elects the socket-owning tab. */
@@ -271,12 +450,29 @@ export const useChatStore = defineStore('chat', () => {
     const mine = ++generation;
     const deps = { ...chatDependencies };
     connection.value = 'connecting';
-    const database = await deps.openVault(deviceDatabaseName(self.deviceId));
+    storageProblem.value = null;
+    let database: Vault;
+    try {
+      database = await deps.openVault(deviceDatabaseName(self.deviceId));
+    } catch (error) {
+      if (mine !== generation) return;
+      connection.value = 'idle';
+      if (error instanceof VaultBlockedError) {
+        storageProblem.value = 'close-other-tabs';
+        return;
+      }
+      throw error;
+    }
     if (mine !== generation) return database.close();
     vault = database;
+    // A newer tab upgrades the database: this one closed it and can only be reloaded.
+    database.onVersionChange(() => {
+      if (mine !== generation) return;
+      stop();
+      storageProblem.value = 'reload';
+    });
     history = new HistoryStore(database);
-    let resolve!: (s: ChatService) => void;
-    pipelineReady = { promise: new Promise<ChatService>((r) => (resolve = r)), resolve };
+    pipelineReady = deferred();
     for (const meta of await history.conversations()) metas[meta.conversationId] = meta;
     opened.value++;
     const store = history;
@@ -284,14 +480,25 @@ export const useChatStore = defineStore('chat', () => {
       name: self.deviceId,
       locks: deps.locks(),
       channel: deps.channel(self.deviceId),
-      lead: () => lead(self, store, mine, deps),
+      lead: () => lead(self, store, database, mine, deps),
+      onLeadError: (error) => deps.log(`chat: could not start (${describeProblem(error)}); retrying`),
+      retryDelay: deps.leadRetryDelay,
       onMessage: (message) => {
-        const m = message as ChatEvent | ChatCall;
-        // Only the leader acts on a forwarded call (a waiting follower must not run it later too).
-        if (m.t === 'call') {
-          if (tabs?.leader) void run(m).catch(() => undefined);
-        } else if (m.t === 'hello') tabs?.broadcast({ t: 'connection', state: connection.value } satisfies ChatEvent);
-        else apply(m);
+        const m = message as ChatMessage;
+        switch (m.t) {
+          // Only the leader acts on a forwarded call or answers a new tab.
+          case 'call':
+            if (tabs?.leader) answer(m);
+            return;
+          case 'hello':
+            if (tabs?.leader) tabs.broadcast(snapshot());
+            return;
+          case 'accepted':
+          case 'result':
+            return onAnswer(m);
+          default:
+            apply(m);
+        }
       },
     });
     tabs.start();
@@ -302,11 +509,13 @@ export const useChatStore = defineStore('chat', () => {
   async function lead(
     self: ChatSelf,
     store: HistoryStore,
+    database: Vault,
     mine: number,
     deps: typeof chatDependencies,
   ): Promise<() => void> {
     if (mine !== generation) return () => undefined;
     const session = useSessionStore();
+    const ready = pipelineReady;
     const pipeline = new ChatService({
       self,
       crypto: deps.crypto(),
@@ -320,10 +529,19 @@ export const useChatStore = defineStore('chat', () => {
         if (!session.accessToken) await session.refresh();
         return session.accessToken ?? '';
       },
-      storage: historyStorage(store),
+      storage: historyStorage(store, database),
       storageKey: `pairchat.chat.${self.userId}.${self.deviceId}`,
       onEnvelope: (envelope) => pipeline.handleEnvelope(envelope),
     });
+    const detach = [
+      pipeline.on('problem', (error) => deps.log(`chat: pipeline problem ${describeProblem(error)}`)),
+      client.on('error', (error) => deps.log(`chat: socket error ${describeProblem(error)}`)),
+      client.on('auth-failed', (code) => {
+        if (code === 'DEVICE_REVOKED') deps.signOutRevoked();
+      }),
+      client.on('keys-replenish', () => maintainKeys(deps)),
+      client.on('keys-rotate', () => maintainKeys(deps)),
+    ];
     pipeline.on('items', (conversationId, list, removed) =>
       publish({ t: 'items', conversationId, items: list, removed }),
     );
@@ -332,16 +550,49 @@ export const useChatStore = defineStore('chat', () => {
     pipeline.on('presence', (p) => publish({ t: 'presence', presence: p }));
     pipeline.on('identity', (conversationId, changed) => publish({ t: 'identity', conversationId, changed }));
     pipeline.on('connection', (state) => publish({ t: 'connection', state }));
-    pipeline.attach(client);
-    service = pipeline;
-    await pipeline.start();
-    pipelineReady?.resolve(pipeline);
-    await client.connect();
-    return () => {
+    const shutdown = () => {
+      for (const off of detach) off();
       pipeline.stop();
       client.close();
       if (service === pipeline) service = null;
     };
+    try {
+      pipeline.attach(client);
+      service = pipeline;
+      // The stored outbox first: the first flush then skips sends the SDK already holds.
+      await client.load?.();
+      await pipeline.start();
+      ready?.resolve(pipeline);
+      await client.connect();
+    } catch (error) {
+      shutdown();
+      if (mine === generation && pipelineReady === ready) {
+        // Calls that waited fail now; the next attempt (TabLeader retries) gets a fresh promise.
+        ready?.reject(error instanceof Error ? error : new Error(String(error)));
+        pipelineReady = deferred();
+        if (connection.value !== 'idle') publish({ t: 'connection', state: 'offline' });
+      }
+      throw error;
+    }
+    return shutdown;
+  }
+
+  let maintaining: Promise<void> | null = null;
+  let maintainAgain = false;
+  /** One key maintenance at a time; a notice during a run asks for one more run after it. */
+  function maintainKeys(deps: typeof chatDependencies): void {
+    if (maintaining) {
+      maintainAgain = true;
+      return;
+    }
+    maintaining = (async () => {
+      do {
+        maintainAgain = false;
+        await deps
+          .maintainKeys()
+          .catch((error: unknown) => deps.log(`chat: key maintenance ${describeProblem(error)}`));
+      } while (maintainAgain);
+    })().finally(() => (maintaining = null));
   }
 
   /** Stops the chat in this tab (sign-out; another tab takes the socket over). History stays. */
@@ -350,7 +601,10 @@ export const useChatStore = defineStore('chat', () => {
     tabs?.stop();
     tabs = null;
     service = null;
+    pipelineReady?.reject(new Error('the chat stopped'));
     pipelineReady = null;
+    for (const id of [...forwarded.keys()]) settleForward(id, new Error('the chat stopped'));
+    answered.clear();
     vault?.close();
     vault = null;
     history = null;
@@ -365,6 +619,7 @@ export const useChatStore = defineStore('chat', () => {
   return {
     conversations,
     connection,
+    storageProblem,
     items,
     loadOlder,
     send,
@@ -376,5 +631,19 @@ export const useChatStore = defineStore('chat', () => {
     stop,
   };
 });
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // nobody may be waiting; a rejection is not unhandled then
+  return { promise, resolve, reject };
+}
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useChatStore, import.meta.hot));

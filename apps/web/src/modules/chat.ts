@@ -1,5 +1,5 @@
 import { watch, type App } from 'vue';
-import { useChatStore } from '@/stores/chat.js';
+import { describeProblem, useChatStore } from '@/stores/chat.js';
 import { useDeviceKeysStore } from '@/stores/keys.js';
 import { useSessionStore } from '@/stores/session.js';
 
@@ -19,11 +19,12 @@ export function install(_app: App): void {
     (current, previous) => {
       if (previous) chat.stop();
       if (current && session.user && session.device && keys.protocolDeviceId !== null) {
-        void chat.start({
-          userId: session.user.id,
-          deviceId: session.device.id,
-          protocolDeviceId: keys.protocolDeviceId,
-        });
+        chat
+          .start({ userId: session.user.id, deviceId: session.device.id, protocolDeviceId: keys.protocolDeviceId })
+          // The database did not open (IndexedDB unavailable, private mode...): the chat stays idle.
+          .catch((error: unknown) =>
+            console.warn(`chat: could not open this device's history (${describeProblem(error)})`),
+          );
       }
     },
     { immediate: true },

@@ -10,6 +10,7 @@ import type { ChatItem } from './types.js';
 
 const ALICE = '9d0652a3-dcc3-4d11-975f-74d61598733f';
 const BOB = '796abedb-ca4e-4f18-8803-1fde5b921f9f';
+const CAROL_ID = '11111111-2222-4333-8444-555555555555';
 
 type Device = Awaited<ReturnType<typeof relayDevice>>;
 
@@ -355,9 +356,7 @@ describe(ChatService.name, () => {
     await restarted.start();
     expect(flags).toEqual([true, true]);
     await restarted.acceptIdentity(BOB);
-    await until(async () =>
-      expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['new key', 'waits']),
-    );
+    await until(async () => expect((await rows(reinstalled, ALICE)).map((r) => r.text)).toEqual(['new key', 'waits']));
     restarted.stop();
   }, 40_000);
 
@@ -540,5 +539,114 @@ describe(ChatService.name, () => {
     expect(relay.log.flatMap((p) => p.envelopes).some((e) => e.deviceId === fake.deviceId)).toBe(false);
     expect(await alice.engine.hasSession({ name: ALICE, deviceId: 2 })).toBe(false);
     expect(await rows(bob, ALICE)).toEqual([]);
+  }, 30_000);
+
+  it('keeps a send pending when the transport fails to store it, and fails only a schema refusal', async () => {
+    const { alice, bob } = await pair();
+    const send = vi.spyOn(alice.transport, 'send').mockRejectedValueOnce(new Error('QuotaExceededError'));
+    const kept = await alice.service.send(BOB, 'storage hiccup');
+    await until(async () => expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(['storage hiccup']));
+    expect((await alice.history.get(BOB, kept.id))!.item.status).not.toBe('failed');
+
+    send.mockRejectedValueOnce(new TypeError('message:send payload: too big'));
+    const refused = await alice.service.send(BOB, 'refused by the schema');
+    await until(async () => expect((await alice.history.get(BOB, refused.id))!.item.status).toBe('failed'));
+    expect(await alice.history.stateKeys('send:')).not.toContain(refused.id);
+  }, 30_000);
+
+  it('resends only messages of the asking contact, and each only a few times', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    const carol = await relayDevice(relay, CAROL_ID, 1, { contacts: [ALICE] });
+    carol.transport.connect();
+    await alice.service.send(BOB, 'for bob only');
+    await alice.service.send(CAROL_ID, 'for carol');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    await until(async () => expect(await rows(carol, ALICE)).toHaveLength(1));
+    const [forBob] = await rows(alice, BOB);
+    const [forCarol] = await rows(alice, CAROL_ID);
+    const messagesFromAlice = () => relay.log.filter((p) => p.kind === 'message').length;
+    const before = messagesFromAlice();
+    const ask = (device: Device, messageIds: string[]) =>
+      (device.service as unknown as { queueControl(to: string, c: unknown): Promise<void> }).queueControl(ALICE, {
+        v: 1,
+        t: 'resend',
+        messageIds,
+        sentAt: relay.clock,
+      });
+
+    await ask(carol, [forBob!.messageId!]); // not carol's conversation: ignored
+    await new Promise((r) => setTimeout(r, 300));
+    expect(messagesFromAlice()).toBe(before);
+
+    for (let i = 0; i < 5; i++) await ask(carol, [forCarol!.messageId!]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(messagesFromAlice()).toBe(before + 3); // MAX_RESENDS_PER_MESSAGE
+  }, 30_000);
+
+  it('moves a retried message by the statuses of its new client message id', async () => {
+    const { relay, alice, bob } = await pair();
+    bob.transport.disconnect();
+    const item = await alice.service.send(BOB, 'expires first');
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('sent'));
+    const [sent] = await rows(alice, BOB);
+    relay.devices.get(bob.deviceId)!.queue.length = 0;
+    alice.transport.emitEvent('notice', {
+      id: '91',
+      kind: 'expired',
+      recipientUserId: BOB,
+      messageIds: [sent!.messageId!],
+      serverTimestamp: new Date().toISOString(),
+    });
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('failed'));
+    await alice.service.retry(BOB, item.id);
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('sent'));
+    const retried = relay.log.at(-1)!;
+    expect(retried.clientMessageId).not.toBe(item.id);
+    const [row] = await rows(alice, BOB);
+    alice.transport.emitEvent('status', {
+      clientMessageId: retried.clientMessageId,
+      messageId: row!.messageId!,
+      status: 'delivered',
+    });
+    await until(async () => expect((await rows(alice, BOB))[0]!.status).toBe('delivered'));
+  }, 30_000);
+
+  it("indexes a resend under its client and server ids, so the resend's own placeholder can be fixed", async () => {
+    const { relay, alice, bob } = await pair();
+    await alice.service.send(BOB, 'establish');
+    await until(async () => expect((await rows(alice, BOB))[0]?.status).toBe('delivered'));
+    const acks = new Map<string, string>();
+    alice.transport.on('sent', (id, ack) => acks.set(id, ack.messageId));
+    await bob.engine.deleteSession({ name: ALICE, deviceId: 1 });
+    const lost = await alice.service.send(BOB, 'lost at first');
+    await until(async () =>
+      expect((await rows(bob, ALICE)).map((r) => r.text)).toEqual(['establish', 'lost at first']),
+    );
+    const resend = relay.log.filter((p) => p.kind === 'message').at(-1)!;
+    expect(resend.clientMessageId).not.toBe(lost.id);
+    await until(() => expect(acks.has(resend.clientMessageId)).toBe(true));
+    await until(async () =>
+      expect((await alice.history.byMessageId(acks.get(resend.clientMessageId)!))?.item.id).toBe(lost.id),
+    );
+    expect((await alice.history.byClientId(resend.clientMessageId))?.item.id).toBe(lost.id);
+  }, 40_000);
+
+  it('stores the delivered receipts of its batch window when stopped, and sends them on the next start', async () => {
+    const { relay, alice, bob } = await pair();
+    bob.transport.onEnvelope = async (e) => {
+      const content = await bob.service.handleEnvelope(e);
+      bob.service.stop(); // inside the 50 ms batch window
+      return content;
+    };
+    await alice.service.send(BOB, 'hi');
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    await until(async () => expect(await bob.history.stateKeys('send:')).toHaveLength(1));
+    expect(relay.log.some((p) => p.kind === 'receipt')).toBe(false);
+
+    const restarted = bob.build();
+    await restarted.start();
+    await until(() => expect(relay.log.some((p) => p.kind === 'receipt' && p.recipientUserId === ALICE)).toBe(true));
+    restarted.stop();
   }, 30_000);
 });

@@ -153,6 +153,11 @@ export class IdentityChangedError extends Error {
 
 /** Most DEVICES_MISMATCH rounds for one send before it is marked failed. */
 export const MAX_MISMATCH_ROUNDS = 5;
+/**
+ * How often one message is re-sent on request while the service runs: a peer that keeps asking
+ * (or a server replaying a request) cannot make this device encrypt the same text again and again.
+ */
+export const MAX_RESENDS_PER_MESSAGE = 3;
 /** Typing `started` frames are re-sent at most this often while the user keeps typing. */
 export const TYPING_RESEND_MS = 3_000;
 /** How long a typing indicator lasts without a frame (Signal uses 15 s; frames come every 3 s). */
@@ -166,6 +171,34 @@ const DEVICES = 'devices:';
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The HTTP status an error carries (directory calls), if any. */
+const statusOf = (error: unknown): number | undefined => (error as { status?: number } | null)?.status;
+
+/** An identity refused by the store, as the error the pipeline handles. */
+function identityError(error: unknown, userId: string): unknown {
+  return isProtocolError(error) && error.code === 'UntrustedIdentity' ? new IdentityChangedError(userId) : error;
+}
+
+/** The transport refused the payload itself (the wire schema): sending it again cannot help. */
+class RefusedPayloadError extends Error {
+  override readonly name = 'RefusedPayloadError';
+}
+
+/** A row the pipeline adds itself (identity change, gap, undecryptable placeholder). */
+function systemRow(
+  fields: Pick<ChatItem, 'id' | 'conversationId' | 'kind' | 'serverAt'> & Partial<ChatItem>,
+): ChatItem {
+  return {
+    direction: 'system',
+    text: null,
+    sentAt: fields.serverAt!,
+    status: null,
+    read: true,
+    messageId: null,
+    ...fields,
+  };
 }
 
 const chunk = <T>(list: T[], size: number): T[][] =>
@@ -183,7 +216,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private transport: ChatTransport | null = null;
   private readonly detach: (() => void)[] = [];
   private readonly devices = new Map<string, DeviceAddress[]>();
-  private readonly busy = new Set<string>();
+  private readonly resends = new Map<string, number>();
   private readonly identityBlocked = new Set<string>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> | null = null;
@@ -246,8 +279,8 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     for (const off of this.detach.splice(0)) off();
-    for (const { timer } of this.receiptBatches.values()) clearTimeout(timer);
-    this.receiptBatches.clear();
+    // Delivered receipts still in their batch window are stored as pending sends (sent on the next start).
+    for (const conversationId of [...this.receiptBatches.keys()]) this.sendDelivered(conversationId);
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
     this.typingTimers.clear();
     this.transport = null;
@@ -277,15 +310,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       read: false,
       messageId: null,
     };
-    const send: PendingSend = {
-      clientMessageId: id,
-      recipientUserId: conversationId,
-      kind: 'message',
-      content,
-      rowId: id,
-      mismatches: 0,
-      order: this.nextOrder(),
-    };
+    const send = this.newSend(conversationId, 'message', content, { clientMessageId: id, rowId: id });
     // The row and the send that carries it land together: never a row that is not sent, or the reverse.
     await this.history.insert(item, { local: true, state: { key: `${PENDING}${id}`, value: send } });
     this.changed(conversationId, [item]); // the optimistic row shows before any crypto work
@@ -303,15 +328,13 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     // content keeps the row id, so recipients still show it once).
     const stored = record.item.messageId !== null;
     const content: MessageContent = { v: 1, t: 'message', id, text: record.item.text, sentAt: record.item.sentAt };
-    const send: PendingSend = {
+    const send = this.newSend(conversationId, 'message', content, {
       clientMessageId: stored ? this.newId() : id,
-      recipientUserId: conversationId,
-      kind: 'message',
-      content,
       rowId: id,
-      mismatches: 0,
-      order: this.nextOrder(),
-    };
+    });
+    // Statuses for the new client message id must find the row.
+    if (send.clientMessageId !== id)
+      await this.history.link(conversationId, id, { clientMessageId: send.clientMessageId });
     const item = await this.history.update(conversationId, id, (i) => ({ ...i, status: 'pending', messageId: null }), {
       key: `${PENDING}${send.clientMessageId}`,
       value: send,
@@ -387,14 +410,25 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   }
 
   private queueControl(recipientUserId: string, content: Content): Promise<void> {
-    return this.queue({
-      clientMessageId: this.newId(),
+    return this.queue(this.newSend(recipientUserId, 'control', content));
+  }
+
+  /** A pending send in creation order (a new client message id unless given). */
+  private newSend(
+    recipientUserId: string,
+    kind: PendingSend['kind'],
+    content: Content,
+    ids: { clientMessageId?: string; rowId?: string } = {},
+  ): PendingSend {
+    return {
+      clientMessageId: ids.clientMessageId ?? this.newId(),
       recipientUserId,
-      kind: 'control',
+      kind,
       content,
+      ...(ids.rowId ? { rowId: ids.rowId } : {}),
       mismatches: 0,
       order: this.nextOrder(),
-    });
+    };
   }
 
   /** Encrypts and hands to the transport every stored send it does not hold yet. One run at a time. */
@@ -423,7 +457,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     let retryLater = false;
     const sends: PendingSend[] = [];
     for (const key of await this.history.stateKeys(PENDING)) {
-      if (queued.has(key) || this.busy.has(key)) continue;
+      if (queued.has(key)) continue;
       const send = await this.history.getState<PendingSend>(`${PENDING}${key}`);
       if (send && !this.identityBlocked.has(send.recipientUserId)) sends.push(send);
     }
@@ -432,18 +466,16 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     /** Recipients whose earlier send must wait: a later one may not overtake it. */
     const held = new Set<string>();
     for (const send of sends) {
-      const key = send.clientMessageId;
-      if (this.busy.has(key) || this.identityBlocked.has(send.recipientUserId) || held.has(send.recipientUserId)) {
-        continue;
-      }
-      this.busy.add(key);
+      if (this.identityBlocked.has(send.recipientUserId) || held.has(send.recipientUserId)) continue;
       try {
         const payload = await this.encryptSend(send);
         try {
           await transport.send(payload);
         } catch (error) {
-          // The payload breaks the wire schema (e.g. too large): sending it again cannot help.
-          throw Object.assign(error instanceof Error ? error : new Error(String(error)), { status: 400 });
+          // Only the wire schema's refusal (a TypeError, e.g. too large) is final; a storage error
+          // while the SDK saves its outbox (quota, IndexedDB closing) is tried again later.
+          if (error instanceof TypeError) throw new RefusedPayloadError(error.message);
+          throw error;
         }
       } catch (error) {
         if (error instanceof IdentityChangedError) {
@@ -454,8 +486,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
           retryLater = true; // offline or the directory is unreachable: the row stays pending
           held.add(send.recipientUserId);
         }
-      } finally {
-        this.busy.delete(key);
       }
     }
     if (retryLater && !this.stopped) {
@@ -466,8 +496,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
 
   /** A 404 from the directory (the contact is gone: unpaired, blocked, no keys) or a refused payload. */
   private isFinal(error: unknown): boolean {
-    const status = (error as { status?: number } | null)?.status;
-    return status === 404 || status === 400;
+    return error instanceof RefusedPayloadError || statusOf(error) === 404;
   }
 
   private async fail(send: PendingSend): Promise<void> {
@@ -511,8 +540,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     try {
       return await this.crypto.encrypt(plaintext, address);
     } catch (error) {
-      if (isProtocolError(error) && error.code === 'UntrustedIdentity') throw new IdentityChangedError(userId);
-      throw error;
+      throw identityError(error, userId);
     }
   }
 
@@ -555,8 +583,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         try {
           await this.crypto.processPreKeyBundle(bundleFromWire(identityKey, wire), address);
         } catch (error) {
-          if (isProtocolError(error) && error.code === 'UntrustedIdentity') throw new IdentityChangedError(userId);
-          throw error;
+          throw identityError(error, userId);
         }
       }
       list.push({
@@ -611,6 +638,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         ? null
         : { ...i, status, serverAt, messageId };
     });
+    // A resend is stored under a server id of its own: receipts and resend requests may name it.
+    if (send.content.t === 'message' && send.content.resendOf !== undefined) {
+      await this.history.link(send.recipientUserId, send.rowId, { messageId: ack.messageId });
+    }
     await this.history.deleteState(`${PENDING}${clientMessageId}`);
     if (item) this.changed(send.recipientUserId, [item]);
   }
@@ -687,19 +718,15 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     // A gap names no conversation (the server cannot know it): every conversation shows it.
     const at = Date.parse(notice.serverTimestamp);
     for (const meta of await this.history.conversations()) {
-      await this.store({
-        id: `gap-${notice.id}`,
-        conversationId: meta.conversationId,
-        kind: 'gap',
-        direction: 'system',
-        text: null,
-        sentAt: at,
-        serverAt: at,
-        status: null,
-        read: true,
-        messageId: null,
-        count: notice.count,
-      });
+      await this.store(
+        systemRow({
+          id: `gap-${notice.id}`,
+          conversationId: meta.conversationId,
+          kind: 'gap',
+          serverAt: at,
+          count: notice.count,
+        }),
+      );
     }
   }
 
@@ -738,18 +765,9 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (decrypted.identityChanged && !fromSelf) {
       // As Signal: the message shows, the change is recorded (verification cleared) and sends wait.
       this.blockIdentity(conversationId);
-      await this.store({
-        id: `identity-${envelope.messageId}`,
-        conversationId,
-        kind: 'identity-change',
-        direction: 'system',
-        text: null,
-        sentAt: serverAt,
-        serverAt,
-        status: null,
-        read: true,
-        messageId: null,
-      });
+      await this.store(
+        systemRow({ id: `identity-${envelope.messageId}`, conversationId, kind: 'identity-change', serverAt }),
+      );
     }
 
     switch (content.t) {
@@ -763,7 +781,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         await this.receiveReceipt(conversationId, fromSelf, content.type, content.messageIds);
         break;
       case 'resend':
-        await this.resend(content.messageIds);
+        await this.resend(conversationId, content.messageIds);
         break;
       case 'typing':
         break; // typing travels on its own event
@@ -819,12 +837,21 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
   }
 
-  /** A resend request: re-encrypt the messages this device sent, same ids, new client message ids. */
-  private async resend(messageIds: string[]): Promise<void> {
-    for (const messageId of messageIds) {
+  /**
+   * A resend request: re-encrypt the messages this device sent, same ids, new client message ids.
+   * Only messages of the requester's own conversation (our own devices: of the conversation the
+   * request was sent in), and each at most {@link MAX_RESENDS_PER_MESSAGE} times: a contact cannot
+   * make this device send it messages from other conversations, or the same text without end.
+   */
+  private async resend(conversationId: string, messageIds: string[]): Promise<void> {
+    for (const messageId of new Set(messageIds)) {
       const record = await this.history.byMessageId(messageId);
       const item = record?.item;
       if (!record?.local || !item || item.kind !== 'text' || item.direction !== 'out' || item.text === null) continue;
+      if (item.conversationId !== conversationId) continue;
+      const count = this.resends.get(messageId) ?? 0;
+      if (count >= MAX_RESENDS_PER_MESSAGE) continue;
+      this.resends.set(messageId, count + 1);
       const content: MessageContent = {
         v: 1,
         t: 'message',
@@ -833,15 +860,19 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         sentAt: item.sentAt,
         resendOf: messageId,
       };
-      // The server keeps the first copy under the original client message id: a resend needs its own.
-      await this.queue({
-        clientMessageId: this.newId(),
-        recipientUserId: item.conversationId,
-        kind: 'message',
-        content,
-        mismatches: 0,
-        order: this.nextOrder(),
-      });
+      // The server keeps the first copy under the original client message id: a resend needs its own,
+      // indexed to the row (with the send, atomically) so its statuses find it.
+      const send = this.newSend(item.conversationId, 'message', content, { rowId: item.id });
+      await this.history.link(
+        item.conversationId,
+        item.id,
+        { clientMessageId: send.clientMessageId },
+        {
+          key: `${PENDING}${send.clientMessageId}`,
+          value: send,
+        },
+      );
+      void this.flush();
     }
   }
 
@@ -860,26 +891,21 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (reset && address) await this.crypto.deleteSession(address);
     if (envelope.kind !== 'message') return;
     const serverAt = Date.parse(envelope.serverTimestamp);
-    const item: ChatItem = {
+    const item = systemRow({
       id: `undecryptable-${envelope.messageId}`,
       conversationId,
       kind: 'undecryptable',
       direction: fromSelf ? 'out' : 'in',
-      text: null,
-      sentAt: serverAt,
       serverAt,
-      status: null,
       read: false,
       messageId: envelope.messageId,
-    };
-    const request: PendingSend = {
-      clientMessageId: this.newId(),
-      recipientUserId: conversationId,
-      kind: 'control',
-      content: { v: 1, t: 'resend', messageIds: [envelope.messageId], sentAt: this.now() },
-      mismatches: 0,
-      order: this.nextOrder(),
-    };
+    });
+    const request = this.newSend(conversationId, 'control', {
+      v: 1,
+      t: 'resend',
+      messageIds: [envelope.messageId],
+      sentAt: this.now(),
+    });
     // The placeholder and its resend request land together, so a placeholder always gets its answer.
     const stored = await this.history.insert(item, {
       state: { key: `${PENDING}${request.clientMessageId}`, value: request },
@@ -892,25 +918,29 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private batchDelivered(conversationId: string, messageId: string): void {
     let batch = this.receiptBatches.get(conversationId);
     if (!batch) {
-      const timer = setTimeout(() => {
-        this.receiptBatches.delete(conversationId);
-        const ids = [...batch!.ids];
-        void (async () => {
-          for (const messageIds of chunk(ids, MAX_RECEIPT_MESSAGE_IDS)) {
-            await this.queueControl(conversationId, {
-              v: 1,
-              t: 'receipt',
-              type: 'delivered',
-              messageIds,
-              sentAt: this.now(),
-            });
-          }
-        })().catch((e) => this.problem(e));
-      }, RECEIPT_BATCH_MS);
-      batch = { ids: new Set(), timer };
+      batch = { ids: new Set(), timer: setTimeout(() => this.sendDelivered(conversationId), RECEIPT_BATCH_MS) };
       this.receiptBatches.set(conversationId, batch);
     }
     batch.ids.add(messageId);
+  }
+
+  /** Queues the delivered receipts batched for a conversation (one receipt per 500 ids). */
+  private sendDelivered(conversationId: string): void {
+    const batch = this.receiptBatches.get(conversationId);
+    if (!batch) return;
+    clearTimeout(batch.timer);
+    this.receiptBatches.delete(conversationId);
+    void (async () => {
+      for (const messageIds of chunk([...batch.ids], MAX_RECEIPT_MESSAGE_IDS)) {
+        await this.queueControl(conversationId, {
+          v: 1,
+          t: 'receipt',
+          type: 'delivered',
+          messageIds,
+          sentAt: this.now(),
+        });
+      }
+    })().catch((e) => this.problem(e));
   }
 
   private async onTyping(frame: TypingNew): Promise<void> {
@@ -953,7 +983,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
     } catch (error) {
       // Unpaired or blocked since: the envelope is kept as an undecryptable row, not redelivered forever.
-      if ((error as { status?: number } | null)?.status === 404) return null;
+      if (statusOf(error) === 404) return null;
       throw error; // offline: the envelope stays queued and comes back
     }
     const found = listed.find((d) => d.deviceId === deviceId) ?? null;

@@ -117,25 +117,44 @@ export class HistoryStore {
     return this.get(ref.slice(0, at), ref.slice(at + 1));
   }
 
-  /** The outgoing row with client message id `clientMessageId`. */
+  /** The outgoing row sent under client message id `clientMessageId` (its own, a retry's or a resend's). */
   async byClientId(clientMessageId: string): Promise<HistoryRecord | null> {
-    const conversationId = parse<string>(await this.vault.get('historyIndex', `c${SEP}${clientMessageId}`));
-    return conversationId === null ? null : this.get(conversationId, clientMessageId);
+    const ref = parse<string>(await this.vault.get('historyIndex', `c${SEP}${clientMessageId}`));
+    if (ref === null) return null;
+    // Older entries hold only the conversation: the row id was the client message id.
+    const at = ref.indexOf(SEP);
+    return at < 0 ? this.get(ref, clientMessageId) : this.get(ref.slice(0, at), ref.slice(at + 1));
+  }
+
+  /**
+   * Indexes row `id` under more ids it was sent under (a retry's or resend's client message id, the
+   * server id a resend was stored under), with `state` in the same transaction, so statuses and
+   * resend requests naming any of them find the row.
+   */
+  link(
+    conversationId: ConversationId,
+    id: string,
+    ids: { clientMessageId?: string; messageId?: string },
+    state?: StateWrite,
+  ): Promise<void> {
+    const ref = json(`${conversationId}${SEP}${id}`);
+    const puts: Parameters<Vault['writeMany']>[0] = [];
+    if (ids.clientMessageId) puts.push({ store: 'historyIndex', key: `c${SEP}${ids.clientMessageId}`, plaintext: ref });
+    if (ids.messageId) puts.push({ store: 'historyIndex', key: `m${SEP}${ids.messageId}`, plaintext: ref });
+    if (state) puts.push({ store: 'chat', key: `state${SEP}${state.key}`, plaintext: json(state.value) });
+    return this.exclusive(() => this.vault.writeMany(puts));
   }
 
   /**
    * Stores a new row. Rows are unique per (conversation, id): a second insert changes nothing.
    * @returns the stored record, or null when the row already existed
    */
-  insert(
-    item: ChatItem,
-    options: { local?: boolean; sortKey?: string; state?: StateWrite } = {},
-  ): Promise<HistoryRecord | null> {
+  insert(item: ChatItem, options: { local?: boolean; state?: StateWrite } = {}): Promise<HistoryRecord | null> {
     return this.exclusive(async () => {
       if ((await this.sortKeyOf(item.conversationId, item.id)) !== null) return null;
       // Strictly increasing within a run, so rows stored in the same millisecond keep their order.
       this.lastClock = Math.max(this.now(), this.lastClock + 1);
-      const sortKey = options.sortKey ?? `${String(this.lastClock).padStart(CLOCK_DIGITS, '0')}${SEP}${item.id}`;
+      const sortKey = `${String(this.lastClock).padStart(CLOCK_DIGITS, '0')}${SEP}${item.id}`;
       const record: HistoryRecord = { item, sortKey, ...(options.local ? { local: true } : {}) };
       const meta = await this.meta(item.conversationId);
       if (item.direction === 'in' && item.kind === 'text' && !item.read) meta.unread++;
@@ -286,7 +305,11 @@ export class HistoryStore {
       });
     }
     if (item.direction === 'out' && item.kind === 'text') {
-      puts.push({ store: 'historyIndex', key: `c${SEP}${item.id}`, plaintext: json(item.conversationId) });
+      puts.push({
+        store: 'historyIndex',
+        key: `c${SEP}${item.id}`,
+        plaintext: json(`${item.conversationId}${SEP}${item.id}`),
+      });
     }
     if (state) puts.push({ store: 'chat', key: `state${SEP}${state.key}`, plaintext: json(state.value) });
     return this.vault.writeMany(

@@ -59,6 +59,15 @@ describe('LoginPage', () => {
     expect(sut.text()).toContain('this session was used somewhere else');
   });
 
+  it('explains a sign-out caused by this device being removed elsewhere', async () => {
+    const { sut } = await mountAt('/login');
+
+    useSessionStore().endRevoked('revoked');
+    await flushPromises();
+
+    expect(sut.text()).toContain('This device was removed from your account');
+  });
+
   it('prefills the handle after registering', async () => {
     const { sut } = await mountAt('/login?registered=1&handle=alice');
 

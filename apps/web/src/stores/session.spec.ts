@@ -194,6 +194,16 @@ describe(useSessionStore.name, () => {
 
       expect(sut.hasRememberedDevice(session.user.handle)).toBe(false);
       expect(sut.isAuthenticated).toBe(false);
+      expect(sut.signedOutReason).toBeNull(); // removed here, by the user: nothing to explain
+    });
+
+    it('says why when the device was revoked elsewhere (the chat socket refused it)', async () => {
+      const session = await signIn();
+
+      sut.endRevoked('revoked');
+
+      expect(sut.hasRememberedDevice(session.user.handle)).toBe(false);
+      expect(sut.signedOutReason).toBe('revoked');
     });
   });
 });

@@ -72,7 +72,8 @@ describeE2E('web chat pipeline', () => {
     const counts = await request(sut.http).put('/keys').set('Authorization', user.bearer).send(upload).expect(200);
     await engine.setProtocolDeviceId(counts.body.protocolDeviceId);
 
-    const history = new HistoryStore(await Vault.open({ name: database }));
+    const vault = await Vault.open({ name: database });
+    const history = new HistoryStore(vault);
     const directory: ChatDirectory = {
       claimPreKeyBundles: async (userId) => preKeyBundleResponseSchema.parse(await get(user, `/keys/${userId}`)),
       listDeviceAddresses: async (userId) =>
@@ -88,7 +89,7 @@ describeE2E('web chat pipeline', () => {
     const client = new PairchatClient({
       url,
       getAccessToken: () => user.session.accessToken,
-      storage: historyStorage(history),
+      storage: historyStorage(history, vault),
       storageKey: `test.${user.deviceId}`,
       onEnvelope: (envelope) => service.handleEnvelope(envelope),
       socket: { transports: ['websocket'] },

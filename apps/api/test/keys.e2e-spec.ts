@@ -137,6 +137,44 @@ describeE2E('key directory', () => {
       expect(Number(/pairchat_prekey_last_resort_fallbacks_total (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(20);
     });
 
+    it('claims bundles only for the devices named in deviceIds; the others keep their one-time keys', async () => {
+      const [alice, bob, identity] = await pairedUsers();
+      await as(alice)
+        .put('/keys', keyUpload(identity, { ec: 3, kyber: 3 }))
+        .expect(200);
+      const laptop = await (await import('./utils/users.js')).loginAs(sut, alice.handle, { deviceName: 'Laptop' });
+      await as(laptop)
+        .put('/keys', keyUpload(identity, { ec: 3, kyber: 3, registrationId: 77 }))
+        .expect(200);
+
+      const only = (await as(bob).get(`/keys/${alice.id}?deviceIds=${laptop.deviceId}`).expect(200)).body;
+      expect(only.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([laptop.deviceId]);
+      expect(await count(alice)).toMatchObject({ ecPreKeys: 3, kyberPreKeys: 3 });
+      expect(await count(laptop)).toMatchObject({ ecPreKeys: 2, kyberPreKeys: 2 });
+      const both = (await as(bob).get(`/keys/${alice.id}?deviceIds=${alice.deviceId},${laptop.deviceId}`).expect(200))
+        .body;
+      expect(both.devices).toHaveLength(2);
+      // A device that is gone: an empty answer (not 404: the contact is still there), nothing claimed.
+      const gone = (await as(bob).get(`/keys/${alice.id}?deviceIds=00000000-0000-4000-8000-000000000000`).expect(200))
+        .body;
+      expect(gone).toEqual({ identityKey: only.identityKey, devices: [] });
+      expect(await count(laptop)).toMatchObject({ ecPreKeys: 1 });
+    });
+
+    it('refuses a malformed deviceIds list and claims nothing', async () => {
+      const [alice, bob, identity] = await pairedUsers();
+      await as(alice)
+        .put('/keys', keyUpload(identity, { ec: 2, kyber: 2 }))
+        .expect(200);
+      const tooMany = Array.from({ length: 101 }, () => alice.deviceId).join(',');
+      for (const bad of ['not-a-uuid', '', `${alice.deviceId},x`, tooMany]) {
+        const res = await as(bob).get(`/keys/${alice.id}?deviceIds=${bad}`);
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('VALIDATION_FAILED');
+      }
+      expect(await count(alice)).toMatchObject({ ecPreKeys: 2, kyberPreKeys: 2 });
+    });
+
     it('claims the oldest one-time key first', async () => {
       const [alice, bob, identity] = await pairedUsers();
       await as(alice)

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DeviceAddressList, KeysUploadRequest, PreKeyBundleResponse, PreKeyCountResponse } from '@pairchat/keys';
 import { type AuthContext, CurrentAuth } from '../auth/auth-context.js';
@@ -11,6 +11,7 @@ import {
   PreKeyBundleResponseDto,
   PreKeyCountResponseDto,
 } from './dto/keys.dto.js';
+import { PreKeyBundlesQueryDto } from './dto/pre-key-bundles-query.dto.js';
 import { KeysService } from './keys.service.js';
 
 const UPLOAD_ERRORS = {
@@ -82,11 +83,12 @@ export class KeysController {
   @Get(':userId')
   @ApiOperation({
     summary:
-      "Fetch a paired user's prekey bundles (or the caller's own other devices'), one per device, claiming one-time prekeys",
+      "Fetch a paired user's prekey bundles (or the caller's own other devices'), one per device (or per device named in `deviceIds`), claiming one-time prekeys",
   })
   @ApiOkResponse({ type: PreKeyBundleResponseDto })
   @ApiErrorResponses({
-    [HttpStatus.BAD_REQUEST]: 'VALIDATION_FAILED: the user id is not a UUID',
+    [HttpStatus.BAD_REQUEST]:
+      'VALIDATION_FAILED: the user id is not a UUID, or `deviceIds` is not a list of 1-100 UUIDs',
     [HttpStatus.NOT_FOUND]: 'KEYS_NOT_FOUND: unknown user, not paired, blocked, or no keys (one answer for all)',
     [HttpStatus.TOO_MANY_REQUESTS]:
       'KEY_FETCH_RATE_LIMITED: too many fetches for this user; `details.retryAfterSeconds`',
@@ -94,7 +96,8 @@ export class KeysController {
   claimPreKeyBundles(
     @CurrentAuth() auth: AuthContext,
     @Param('userId', uuidParam('userId')) userId: string,
+    @Query() query: PreKeyBundlesQueryDto,
   ): Promise<PreKeyBundleResponse> {
-    return this.service.claimBundles(auth, userId);
+    return this.service.claimBundles(auth, userId, query.deviceIds);
   }
 }

@@ -131,23 +131,29 @@ export class KeysService {
   /**
    * `GET /keys/:userId`: one bundle per active device of `targetUserId` (the caller's own account:
    * its other devices, for sync copies). Each bundle consumes one one-time EC and one one-time Kyber
-   * prekey; without one-time Kyber keys the last-resort key is used.
+   * prekey; without one-time Kyber keys the last-resort key is used. With `deviceIds`, only those of
+   * its devices get a bundle (the ones the caller has no session with); other ids are left out.
    * @throws KEYS_NOT_FOUND (404) when not paired (or blocked), unknown, or without keys: the same
    *   answer in every case, so the endpoint is no oracle
    * @throws KEY_FETCH_RATE_LIMITED (429, `details.retryAfterSeconds`)
    */
-  async claimBundles(auth: AuthContext, targetUserId: string): Promise<PreKeyBundleResponse> {
+  async claimBundles(auth: AuthContext, targetUserId: string, deviceIds?: string[]): Promise<PreKeyBundleResponse> {
     const self = targetUserId === auth.userId;
     const notFound = () => keysError(KeysErrorCode.KeysNotFound, 'no keys for this user');
     if (!self && !(await this.pairing.canCommunicate(auth.userId, targetUserId))) throw notFound();
     const identity = await this.identities.findOneBy({ userId: targetUserId });
     if (!identity) throw notFound();
-    const active = (await this.devices.list(targetUserId, auth.deviceId)).filter((d) => !(self && d.current));
+    // Only the devices the caller needs a session with: the others keep their one-time prekeys.
+    const wanted = deviceIds ? new Set(deviceIds) : null;
+    const active = (await this.devices.list(targetUserId, auth.deviceId)).filter(
+      (d) => !(self && d.current) && (!wanted || wanted.has(d.id)),
+    );
     const registered = active.length
       ? await this.deviceKeys.findBy({ userId: targetUserId, deviceId: In(active.map((d) => d.id)) })
       : [];
     if (registered.length === 0) {
-      if (self) return { identityKey: b64(identity.publicKey), devices: [] };
+      // Named devices that are gone: an empty answer (the pair check above already passed).
+      if (self || wanted) return { identityKey: b64(identity.publicKey), devices: [] };
       throw notFound();
     }
 
@@ -164,7 +170,7 @@ export class KeysService {
       const bundle = await this.claimDeviceBundle(device, registrationIds.get(device.deviceId) ?? null);
       if (bundle) bundles.push(bundle);
     }
-    if (bundles.length === 0 && !self) throw notFound();
+    if (bundles.length === 0 && !self && !wanted) throw notFound();
     void this.signalReplenish(bundles.map((b) => b.deviceId));
     return { identityKey: b64(identity.publicKey), devices: bundles };
   }

@@ -22,12 +22,14 @@ const until = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout
 
 /** The server lies: bundles of `userId` come under `identityKey` (as for a device it made itself). */
 function forgeBundles(relay: FakeRelay, userId: string, identityKey: Uint8Array) {
-  const target = relay as unknown as { claim(caller: string, user: string): PreKeyBundleResponse };
+  const target = relay as unknown as {
+    claim(caller: string, user: string, deviceIds?: string[]): PreKeyBundleResponse;
+  };
   const claim = target.claim.bind(relay);
   return vi
     .spyOn(target, 'claim')
-    .mockImplementation((caller, user) =>
-      user === userId ? { ...claim(caller, user), identityKey: toBase64(identityKey) } : claim(caller, user),
+    .mockImplementation((caller, user, ids) =>
+      user === userId ? { ...claim(caller, user, ids), identityKey: toBase64(identityKey) } : claim(caller, user, ids),
     );
 }
 
@@ -648,5 +650,24 @@ describe(ChatService.name, () => {
     await restarted.start();
     await until(() => expect(relay.log.some((p) => p.kind === 'receipt' && p.recipientUserId === ALICE)).toBe(true));
     restarted.stop();
+  }, 30_000);
+
+  it('claims a bundle only for the device without a session; the others keep their one-time prekeys', async () => {
+    const relay = new FakeRelay();
+    const { alice, bob } = await pair(relay);
+    const laptop = await relayDevice(relay, BOB, 2);
+    laptop.transport.connect();
+    await alice.service.send(BOB, 'to both');
+    await until(async () => expect(await rows(laptop, ALICE)).toHaveLength(1));
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(1));
+    const phoneClaims = relay.devices.get(bob.deviceId)!.claimed;
+    const laptopClaims = relay.devices.get(laptop.deviceId)!.claimed;
+
+    await alice.engine.deleteSession({ name: BOB, deviceId: 2 }); // e.g. reset after an undecryptable message
+    await alice.service.send(BOB, 'laptop needs a new session');
+    await until(async () => expect(await rows(laptop, ALICE)).toHaveLength(2));
+    expect(relay.devices.get(laptop.deviceId)!.claimed).toBe(laptopClaims + 1);
+    expect(relay.devices.get(bob.deviceId)!.claimed).toBe(phoneClaims);
+    await until(async () => expect(await rows(bob, ALICE)).toHaveLength(2));
   }, 30_000);
 });

@@ -70,8 +70,11 @@ export interface DeviceAddress {
 
 /** The key-directory calls the pipeline uses. */
 export interface ChatDirectory {
-  /** `GET /keys/:userId`: claims one bundle per device (consumes one-time prekeys). */
-  claimPreKeyBundles(userId: string): Promise<PreKeyBundleResponse>;
+  /**
+   * `GET /keys/:userId`: claims one bundle per device (consumes one-time prekeys); with `deviceIds`,
+   * only for those devices (the ones gone are left out of the answer).
+   */
+  claimPreKeyBundles(userId: string, deviceIds?: string[]): Promise<PreKeyBundleResponse>;
   /** `GET /keys/:userId/devices`: the devices with keys, consuming nothing. */
   listDeviceAddresses(userId: string): Promise<DeviceAddress[]>;
 }
@@ -554,19 +557,23 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   }
 
   /**
-   * The devices of `userId` (this device excluded), each with a session: bundles are claimed only
-   * when the device list is unknown or a device has no session, and processed only for those.
+   * The devices of `userId` (this device excluded), each with a session. With a known device list,
+   * bundles are claimed only for the devices without a session (the others keep their one-time
+   * prekeys); with none, for every device.
    */
   private async sessionsWith(userId: string): Promise<DeviceAddress[]> {
     const known = this.devices.get(userId);
+    let missing: Set<string> | undefined;
     if (known) {
-      let complete = true;
+      missing = new Set();
       for (const device of known) {
-        if (!(await this.crypto.hasSession({ name: userId, deviceId: device.protocolDeviceId }))) complete = false;
+        if (!(await this.crypto.hasSession({ name: userId, deviceId: device.protocolDeviceId }))) {
+          missing.add(device.deviceId);
+        }
       }
-      if (complete) return known;
+      if (missing.size === 0) return known;
     }
-    const response = await this.directory.claimPreKeyBundles(userId);
+    const response = await this.directory.claimPreKeyBundles(userId, missing && [...missing]);
     const identityKey = fromBase64(response.identityKey);
     // Every device of an account shares its identity key: a bundle under another key is an identity
     // change (the server may list a device of its own making), checked before any bundle is used.
@@ -575,9 +582,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     if (first && !(await this.crypto.trustsIdentity({ name: userId, deviceId: first.protocolDeviceId }, identityKey))) {
       throw new IdentityChangedError(userId);
     }
-    const list: DeviceAddress[] = [];
+    // Devices with a session stay as cached; a missing one the answer left out is gone.
+    const list: DeviceAddress[] = known && missing ? known.filter((d) => !missing.has(d.deviceId)) : [];
     for (const wire of response.devices) {
-      if (wire.deviceId === this.self.deviceId) continue;
+      if (wire.deviceId === this.self.deviceId || list.some((d) => d.deviceId === wire.deviceId)) continue;
       const address = { name: userId, deviceId: wire.protocolDeviceId };
       if (!(await this.crypto.hasSession(address))) {
         try {

@@ -6,7 +6,14 @@ import type { ChatDirectory } from './chat-service.js';
 export function chatDirectory(client: ApiClient): ChatDirectory {
   const keys = createKeyDirectory(client);
   return {
-    claimPreKeyBundles: (userId) => keys.claimPreKeyBundles(userId),
+    claimPreKeyBundles: async (userId, deviceIds) => {
+      if (!deviceIds) return keys.claimPreKeyBundles(userId);
+      // Only the devices without a session: the others keep their one-time prekeys.
+      const query = `?deviceIds=${deviceIds.map(encodeURIComponent).join(',')}`;
+      const answer = await client.send<unknown>('GET', `/keys/${encodeURIComponent(userId)}${query}`);
+      const { preKeyBundleResponseSchema } = await import('@pairchat/keys');
+      return preKeyBundleResponseSchema.parse(answer);
+    },
     listDeviceAddresses: async (userId) => {
       const answer = await client.listKeyDevices(userId);
       const { deviceAddressListSchema } = await import('@pairchat/keys');

@@ -79,7 +79,7 @@ export class FakeRelay {
 
   directoryFor(callerDeviceId: string): ChatDirectory {
     return {
-      claimPreKeyBundles: async (userId) => this.claim(callerDeviceId, userId),
+      claimPreKeyBundles: async (userId, deviceIds) => this.claim(callerDeviceId, userId, deviceIds),
       listDeviceAddresses: async (userId) =>
         this.devicesOf(userId).map<DeviceAddress>((d) => ({
           deviceId: d.deviceId,
@@ -89,9 +89,11 @@ export class FakeRelay {
     };
   }
 
-  private claim(callerDeviceId: string, userId: string): PreKeyBundleResponse {
+  private claim(callerDeviceId: string, userId: string, deviceIds?: string[]): PreKeyBundleResponse {
     this.claims.push(userId);
-    const devices = this.devicesOf(userId).filter((d) => d.deviceId !== callerDeviceId);
+    const devices = this.devicesOf(userId).filter(
+      (d) => d.deviceId !== callerDeviceId && (!deviceIds || deviceIds.includes(d.deviceId)),
+    );
     const identityKey = devices[0]?.upload.identityKey ?? this.devicesOf(userId)[0]?.upload.identityKey;
     if (!identityKey) throw Object.assign(new Error('KEYS_NOT_FOUND'), { status: 404 });
     return {

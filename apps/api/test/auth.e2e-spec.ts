@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
+import { handshakeError } from './utils/sockets.js';
 import { createTestApp, describeE2E, TestApp } from './utils/test-app.js';
 import { createUser, loginAs, PASSWORD, uniqueHandle } from './utils/users.js';
 
@@ -9,8 +10,11 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describeE2E('auth', () => {
   let sut: TestApp;
+  let url: string;
   beforeAll(async () => {
     sut = await createTestApp({ LOGIN_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_HANDLE: '1000' });
+    await sut.app.listen(0, '127.0.0.1');
+    url = await sut.app.getUrl();
   });
   afterAll(() => sut.close());
 
@@ -277,6 +281,7 @@ describeE2E('auth', () => {
       expect(reuse.body.code).toBe('REFRESH_TOKEN_REUSED');
       const newest = await request(sut.http).post('/auth/refresh').send({ refreshToken: third }).expect(401);
       expect(newest.body.code).toBe('REFRESH_TOKEN_INVALID');
+      await request(sut.http).get('/me').set('Authorization', user.bearer).expect(401);
     });
 
     it('lets only one of two concurrent uses of a token win', async () => {
@@ -317,6 +322,16 @@ describeE2E('auth', () => {
       expect(res.body.code).toBe('REFRESH_TOKEN_INVALID');
       const again = await loginAs(sut, user.handle, { deviceId: user.deviceId });
       expect(again.deviceId).toBe(user.deviceId);
+    });
+
+    it('ends the session at once: the old access token fails over HTTP and the socket handshake', async () => {
+      const user = await createUser(sut, 'ivy');
+      await request(sut.http).post('/auth/logout').set('Authorization', user.bearer).send({}).expect(204);
+      await request(sut.http).get('/me').set('Authorization', user.bearer).expect(401);
+      expect(await handshakeError(url, user.bearer.slice('Bearer '.length))).toBe('DEVICE_REVOKED');
+      const again = await loginAs(sut, user.handle, { deviceId: user.deviceId });
+      await request(sut.http).get('/me').set('Authorization', again.bearer).expect(200);
+      expect(await handshakeError(url, again.bearer.slice('Bearer '.length))).toBe('CONNECTED');
     });
 
     it('works without a body and rejects unknown fields', async () => {

@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   sub: string;
   did: string;
   jti: string;
+  /** The device's session generation at issue (see DeviceEntity.sessionGeneration); absent means 0. */
+  gen?: number;
   iat: number;
   exp: number;
 }

@@ -169,6 +169,24 @@ describe(AuthService.name, () => {
       await expect(devices.findOwned(user.id, session.device.id)).resolves.toBeDefined();
     });
 
+    it('logout and refresh-token reuse end the access tokens issued before them', async () => {
+      const { user, session } = await registerAndLogin();
+      const claims = async (token: string) => jwt.verifyAsync<{ sub: string; did: string; gen?: number }>(token);
+      const active = async (token: string) => {
+        const c = await claims(token);
+        return devices.authenticate(c.sub, c.did, new Date(), c.gen ?? 0);
+      };
+      expect(await active(session.accessToken)).toBe(true);
+      await sut.logout({ userId: user.id, deviceId: session.device.id });
+      expect(await active(session.accessToken)).toBe(false);
+
+      const again = await sut.login(user, { deviceId: session.device.id });
+      expect(await active(again.accessToken)).toBe(true);
+      await sut.refresh(again.refreshToken);
+      await expect(sut.refresh(again.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
+      expect(await active(again.accessToken)).toBe(false);
+    });
+
     it('revoking a device revokes its refresh tokens in the same step', async () => {
       const { user, session } = await registerAndLogin();
       await devices.revoke(user.id, session.device.id);

@@ -183,7 +183,7 @@ export class AuthService implements OnModuleInit, OnApplicationShutdown {
    */
   async logout(auth: AuthContext): Promise<void> {
     await this.revokeDeviceTokens(auth.deviceId);
-    this.endSockets(auth.deviceId);
+    await this.endSessions(auth.deviceId);
   }
 
   async me(auth: AuthContext): Promise<MeDto> {
@@ -197,7 +197,8 @@ export class AuthService implements OnModuleInit, OnApplicationShutdown {
   private async session(user: UserEntity, device: DeviceEntity, refreshToken: string): Promise<SessionDto> {
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + this.config.accessTokenTtlSeconds;
-    const claims: AccessTokenClaims = { sub: user.id, did: device.id, jti: randomUUID(), iat, exp };
+    const gen = device.sessionGeneration ?? 0;
+    const claims: AccessTokenClaims = { sub: user.id, did: device.id, jti: randomUUID(), gen, iat, exp };
     const accessToken = await this.jwt.signAsync(claims);
     return {
       accessToken,
@@ -225,14 +226,18 @@ export class AuthService implements OnModuleInit, OnApplicationShutdown {
     return { token, entity };
   }
 
-  /** Closes the device's sockets: its session ended, so it must not keep receiving. */
-  private endSockets(deviceId: string): void {
+  /**
+   * Its access tokens stop authenticating (HTTP and handshake), then its sockets are closed: a
+   * client reconnecting with the same token is refused.
+   */
+  private async endSessions(deviceId: string): Promise<void> {
+    await this.devices.endSessions(deviceId);
     this.emitter.disconnectDevice(deviceId, { code: 'UNAUTHORIZED', message: 'the session ended; log in again' });
   }
 
   private async reused(token: RefreshTokenEntity) {
     await this.tokens.update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    this.endSockets(token.deviceId);
+    await this.endSessions(token.deviceId);
     this.reuses.inc();
     return authError(
       AuthErrorCode.RefreshTokenReused,

@@ -25,7 +25,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: Partial<AccessTokenClaims>): Promise<AuthContext | false> {
     if (typeof claims.sub !== 'string' || typeof claims.did !== 'string') return false;
-    const active = await this.devices.authenticate(claims.sub, claims.did);
+    if (claims.gen !== undefined && typeof claims.gen !== 'number') return false;
+    const active = await this.devices.authenticate(claims.sub, claims.did, new Date(), claims.gen ?? 0);
     return active ? { userId: claims.sub, deviceId: claims.did } : false;
   }
 }

@@ -25,4 +25,13 @@ export class DeviceEntity {
   /** Set when the device is revoked; it then no longer authenticates and is hidden. */
   @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
   revokedAt!: Date | null;
+
+  /**
+   * Bumped when the device's sessions end (logout, refresh-token reuse). Access tokens carry the
+   * generation they were issued under; an older one no longer authenticates, so ending a session
+   * takes effect at once rather than when its tokens expire. A counter, not a time: a login in the
+   * same second as the logout must still work, and JWT iat has second resolution.
+   */
+  @Column({ name: 'session_generation', type: 'int', default: 0 })
+  sessionGeneration!: number;
 }

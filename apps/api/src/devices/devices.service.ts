@@ -47,6 +47,7 @@ export class DevicesService {
       createdAt: now,
       lastSeenAt: now,
       revokedAt: null,
+      sessionGeneration: 0,
     });
     await this.devices.insert(device);
     if ((await this.countActive(userId)) > limit) {
@@ -64,17 +65,30 @@ export class DevicesService {
   }
 
   /**
-   * The check behind every authenticated request: true when the device exists, is the user's and
-   * is not revoked. Refreshes lastSeenAt when it is older than {@link LAST_SEEN_RESOLUTION_MS}.
+   * The check behind every authenticated request (HTTP and the socket handshake): true when the
+   * device exists, is the user's, is not revoked, and its sessions were not ended since the token
+   * was issued (`sessionGeneration` is the token's claim; tokens without one count as 0).
+   * Refreshes lastSeenAt when it is older than {@link LAST_SEEN_RESOLUTION_MS}.
    */
-  async authenticate(userId: string, deviceId: string, now = new Date()): Promise<boolean> {
+  async authenticate(userId: string, deviceId: string, now = new Date(), sessionGeneration = 0): Promise<boolean> {
     const device = await this.devices.findOneBy({ id: deviceId, userId, revokedAt: IsNull() });
-    if (!device) return false;
+    if (!device || (device.sessionGeneration ?? 0) !== sessionGeneration) return false;
     if (now.getTime() - device.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
       const stale = new Date(now.getTime() - LAST_SEEN_RESOLUTION_MS);
       await this.devices.update({ id: deviceId, lastSeenAt: LessThan(stale) }, { lastSeenAt: now });
     }
     return true;
+  }
+
+  /**
+   * Ends every session of the device: access tokens issued before this call stop authenticating.
+   * @returns the new generation, for tokens issued from now on
+   */
+  async endSessions(deviceId: string): Promise<number> {
+    const device = await this.devices.findOneBy({ id: deviceId });
+    const next = (device?.sessionGeneration ?? 0) + 1;
+    await this.devices.update({ id: deviceId }, { sessionGeneration: next });
+    return next;
   }
 
   async list(userId: string, currentDeviceId: string): Promise<DeviceDto[]> {

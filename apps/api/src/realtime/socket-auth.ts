@@ -40,6 +40,9 @@ export async function verifyAccessToken(
   // Our tokens always carry exp; one without it would keep a socket open for ever.
   if (typeof claims.sub !== 'string' || typeof claims.did !== 'string' || typeof claims.exp !== 'number')
     throw new HandshakeError('TOKEN_INVALID');
-  if (!(await devices.authenticate(claims.sub, claims.did))) throw new HandshakeError('DEVICE_REVOKED');
+  if (claims.gen !== undefined && typeof claims.gen !== 'number') throw new HandshakeError('TOKEN_INVALID');
+  // A revoked device and an ended session (logout, refresh-token reuse) are both final for this token.
+  if (!(await devices.authenticate(claims.sub, claims.did, new Date(), claims.gen ?? 0)))
+    throw new HandshakeError('DEVICE_REVOKED');
   return { auth: { userId: claims.sub, deviceId: claims.did }, expiresAt: claims.exp * 1000 };
 }

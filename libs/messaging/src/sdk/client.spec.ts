@@ -103,6 +103,32 @@ describe(PairchatClient.name, () => {
     expect(sut.connected).toBe(false);
   });
 
+  it('stops reconnecting when the server ends the session (UNAUTHORIZED), and reconnects after TOKEN_EXPIRED', async () => {
+    let connections = 0;
+    io.on('connection', (socket) => {
+      connections++;
+      if (connections === 1) {
+        socket.emit('error', { code: 'TOKEN_EXPIRED', message: 'expired' });
+        socket.disconnect(true);
+      } else {
+        socket.emit('error', { code: 'UNAUTHORIZED', message: 'the session ended' });
+        // As the api does: the transport is closed without a DISCONNECT packet.
+        socket.conn.close();
+      }
+    });
+    const sut = aClient('good');
+    const codes: string[] = [];
+    sut.on('auth-failed', (code) => codes.push(code));
+    const ended = new Promise<void>((resolve) => sut.on('auth-failed', (code) => code === 'UNAUTHORIZED' && resolve()));
+    await sut.connect();
+    await ended;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    expect(codes).toEqual(['TOKEN_EXPIRED', 'UNAUTHORIZED']);
+    expect(connections).toBe(2);
+    expect(sut.connected).toBe(false);
+  });
+
   it('loads the stored outbox before connecting, once', async () => {
     const storage = new MemoryStorage();
     const earlier = new Outbox(storage, 'pairchat:outbox');

@@ -79,9 +79,10 @@ export interface PairchatClientEvents {
   disconnected: (reason: string) => void;
   /**
    * The handshake was refused, or the server closed the socket because its token expired
-   * (`TOKEN_EXPIRED`). `TOKEN_EXPIRED` reconnects at once (getAccessToken should refresh); others stop.
+   * (`TOKEN_EXPIRED`), or ended its session (`UNAUTHORIZED`: logout elsewhere, refresh-token reuse).
+   * `TOKEN_EXPIRED` reconnects at once (getAccessToken should refresh); others stop.
    */
-  'auth-failed': (code: HandshakeErrorCode | 'UNKNOWN') => void;
+  'auth-failed': (code: HandshakeErrorCode | 'UNAUTHORIZED' | 'UNKNOWN') => void;
   status: (change: StatusChange) => void;
   sent: (clientMessageId: string, ack: MessageSendAck) => void;
   'send-failed': (failure: SendFailure) => void;
@@ -283,9 +284,22 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
         this.reconnectAttempt = 0;
         this.emit('auth-failed', 'TOKEN_EXPIRED');
       }
+      // The session ended (logout, refresh-token reuse) or the device was revoked: final. The server
+      // closes the transport, which socket.io would retry on its own; stop until connect() is called.
+      if (error?.code === 'UNAUTHORIZED') {
+        this.halt();
+        this.emit('auth-failed', 'UNAUTHORIZED');
+      }
       this.emit('error', error);
     });
     return socket;
+  }
+
+  /** Stops reconnecting (socket.io's own retries included); {@link connect} starts again. */
+  private halt(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.socket?.disconnect();
   }
 
   private scheduleReconnect(): void {

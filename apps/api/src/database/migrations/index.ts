@@ -6,6 +6,7 @@ import { Keys1764092000000 as MysqlKeys } from './mysql/1764092000000-keys.js';
 import { DeviceLinks1764093000000 as MysqlDeviceLinks } from './mysql/1764093000000-device-links.js';
 import { Retention1764094000000 as MysqlRetention } from './mysql/1764094000000-retention.js';
 import { DeviceLinksNoNewDeviceKey1764095000000 as MysqlDeviceLinksNoNewDeviceKey } from './mysql/1764095000000-device-links-no-new-device-key.js';
+import { DeviceSessionGeneration1764096000000 as MysqlDeviceSessionGeneration } from './mysql/1764096000000-device-session-generation.js';
 import { Accounts1764090000000 as SqliteAccounts } from './sqlite/1764090000000-accounts.js';
 import { Pairing1764090100000 as SqlitePairing } from './sqlite/1764090100000-pairing.js';
 import { Messaging1764091000000 as SqliteMessaging } from './sqlite/1764091000000-messaging.js';
@@ -13,6 +14,7 @@ import { Keys1764092000000 as SqliteKeys } from './sqlite/1764092000000-keys.js'
 import { DeviceLinks1764093000000 as SqliteDeviceLinks } from './sqlite/1764093000000-device-links.js';
 import { Retention1764094000000 as SqliteRetention } from './sqlite/1764094000000-retention.js';
 import { DeviceLinksNoNewDeviceKey1764095000000 as SqliteDeviceLinksNoNewDeviceKey } from './sqlite/1764095000000-device-links-no-new-device-key.js';
+import { DeviceSessionGeneration1764096000000 as SqliteDeviceSessionGeneration } from './sqlite/1764096000000-device-session-generation.js';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -25,6 +27,7 @@ export const sqliteMigrations: MigrationClass[] = [
   SqliteDeviceLinks,
   SqliteRetention,
   SqliteDeviceLinksNoNewDeviceKey,
+  SqliteDeviceSessionGeneration,
 ];
 export const mysqlMigrations: MigrationClass[] = [
   MysqlAccounts,
@@ -34,4 +37,5 @@ export const mysqlMigrations: MigrationClass[] = [
   MysqlDeviceLinks,
   MysqlRetention,
   MysqlDeviceLinksNoNewDeviceKey,
+  MysqlDeviceSessionGeneration,
 ];

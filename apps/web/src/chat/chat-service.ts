@@ -18,7 +18,7 @@ import {
   type PreKeyBundle,
   toBase64,
 } from '@pairchat/crypto';
-import { bundleFromWire, type PreKeyBundleResponse } from '@pairchat/keys';
+import { bundleFromWire } from '@pairchat/keys';
 import {
   type Content,
   ContentError,
@@ -42,6 +42,7 @@ import {
   type MessageStatus,
 } from '@pairchat/messaging';
 import type { AddressDto, DecryptedMessage } from '../crypto/engine-protocol.js';
+import { type ChatDirectory, DeviceCache, type DeviceAddress, statusOf } from './device-cache.js';
 import { type ConversationMeta, type HistoryStore, nextStatus } from './history-store.js';
 import type { ChatItem, ConnectionState, ConversationId } from './types.js';
 
@@ -59,25 +60,7 @@ export interface ChatCrypto {
   identityChanges(): Promise<{ name: string; accepted: boolean }[]>;
 }
 
-/** One device of an account as protocol addresses need it. */
-export interface DeviceAddress {
-  /** The api's device id (envelopes are addressed to it). */
-  deviceId: string;
-  /** Its number in protocol addresses (1..127). */
-  protocolDeviceId: number;
-  registrationId: number;
-}
-
-/** The key-directory calls the pipeline uses. */
-export interface ChatDirectory {
-  /**
-   * `GET /keys/:userId`: claims one bundle per device (consumes one-time prekeys); with `deviceIds`,
-   * only for those devices (the ones gone are left out of the answer).
-   */
-  claimPreKeyBundles(userId: string, deviceIds?: string[]): Promise<PreKeyBundleResponse>;
-  /** `GET /keys/:userId/devices`: the devices with keys, consuming nothing. */
-  listDeviceAddresses(userId: string): Promise<DeviceAddress[]>;
-}
+export type { ChatDirectory, DeviceAddress } from './device-cache.js';
 
 /** What the pipeline needs of the realtime client (`PairchatClient` fits). */
 export interface ChatTransport {
@@ -169,15 +152,11 @@ export const TYPING_TIMEOUT_MS = 6_000;
 const RECEIPT_BATCH_MS = 50;
 
 const PENDING = 'send:';
-const DEVICES = 'devices:';
 
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
-
-/** The HTTP status an error carries (directory calls), if any. */
-const statusOf = (error: unknown): number | undefined => (error as { status?: number } | null)?.status;
 
 /** An identity refused by the store, as the error the pipeline handles. */
 function identityError(error: unknown, userId: string): unknown {
@@ -218,7 +197,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private readonly options: ChatServiceOptions;
   private transport: ChatTransport | null = null;
   private readonly detach: (() => void)[] = [];
-  private readonly devices = new Map<string, DeviceAddress[]>();
+  private readonly devices: DeviceCache;
   private readonly resends = new Map<string, number>();
   private readonly identityBlocked = new Set<string>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -239,6 +218,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     this.history = options.history;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? randomId;
+    this.devices = new DeviceCache(options.history, options.directory, options.self.deviceId);
   }
 
   /** Subscribes to the transport's events. Its `onEnvelope` must call {@link handleEnvelope}. */
@@ -269,10 +249,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       this.identityBlocked.add(change.name);
       this.emit('identity', change.name, true);
     }
-    for (const userId of await this.history.stateKeys(DEVICES)) {
-      const list = await this.history.getState<DeviceAddress[]>(`${DEVICES}${userId}`);
-      if (list) this.devices.set(userId, list);
-    }
+    await this.devices.load();
     this.emit('connection', this.transport?.connected ? 'online' : 'connecting');
     await this.flush();
   }
@@ -600,7 +577,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         registrationId: wire.registrationId,
       });
     }
-    await this.setDevices(userId, list);
+    await this.devices.set(userId, list);
     return list;
   }
 
@@ -622,11 +599,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       }
       return withSession;
     }
-  }
-
-  private async setDevices(userId: string, list: DeviceAddress[]): Promise<void> {
-    this.devices.set(userId, list);
-    await this.history.setState(`${DEVICES}${userId}`, list);
   }
 
   private async onSent(clientMessageId: string, ack: MessageSendAck): Promise<void> {
@@ -692,7 +664,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     const details = (failure.error.details ?? {}) as Partial<DeviceMismatchDetails>;
     const users = new Set<string>();
     for (const { deviceId } of details.extra ?? []) {
-      for (const [userId, list] of this.devices) {
+      for (const [userId, list] of this.devices.entries()) {
         const device = list.find((d) => d.deviceId === deviceId);
         if (!device) continue;
         await this.crypto.deleteSession({ name: userId, deviceId: device.protocolDeviceId });
@@ -706,8 +678,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
     for (const { userId } of details.missing ?? []) users.add(userId);
     for (const userId of users) {
-      this.devices.delete(userId);
-      await this.history.deleteState(`${DEVICES}${userId}`);
+      await this.devices.forget(userId);
     }
     await this.history.setState(key, { ...send, mismatches: send.mismatches + 1 });
     await this.flush();
@@ -752,7 +723,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     const serverAt = Date.parse(envelope.serverTimestamp);
     if (await this.history.byMessageId(envelope.messageId)) return; // stored before (a lost ack)
 
-    const device = await this.lookupDevice(envelope.senderUserId, envelope.senderDeviceId);
+    const device = await this.devices.lookup(envelope.senderUserId, envelope.senderDeviceId);
     const address = device ? { name: envelope.senderUserId, deviceId: device.protocolDeviceId } : null;
     let decrypted: DecryptedMessage;
     let content: Content;
@@ -956,7 +927,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     // Typing frames are unstored and the server can inject them: only an existing session may carry
     // one. A PreKey frame would build a session (and could bring a new identity key) unseen.
     if (frame.type !== CiphertextMessageType.Whisper) return;
-    const device = await this.lookupDevice(frame.senderUserId, frame.senderDeviceId);
+    const device = await this.devices.lookup(frame.senderUserId, frame.senderDeviceId);
     if (!device) return;
     const { plaintext, identityChanged } = await this.crypto.decryptMessage(
       { type: frame.type as CiphertextMessage['type'], body: fromBase64(frame.ciphertext) },
@@ -980,27 +951,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       this.typingTimers.delete(conversationId);
       this.emit('typing', conversationId, false);
     }
-  }
-
-  /** The sender's device by api id: from the cache, else from `GET /keys/:userId/devices`. */
-  private async lookupDevice(userId: string, deviceId: string): Promise<DeviceAddress | null> {
-    const cached = this.devices.get(userId)?.find((d) => d.deviceId === deviceId);
-    if (cached) return cached;
-    let listed: DeviceAddress[];
-    try {
-      listed = (await this.directory.listDeviceAddresses(userId)).filter((d) => d.deviceId !== this.self.deviceId);
-    } catch (error) {
-      // Unpaired or blocked since: the envelope is kept as an undecryptable row, not redelivered forever.
-      if (statusOf(error) === 404) return null;
-      throw error; // offline: the envelope stays queued and comes back
-    }
-    const found = listed.find((d) => d.deviceId === deviceId) ?? null;
-    // Only new devices are added. A cached entry keeps the registration id its session was built
-    // against: envelopes carry that one, so the server can name the device stale after a reinstall.
-    const known = this.devices.get(userId) ?? [];
-    const merged = [...known, ...listed.filter((l) => !known.some((c) => c.deviceId === l.deviceId))];
-    await this.setDevices(userId, merged);
-    return found;
   }
 
   /** Asks the server who of the contacts is online (on connect, and when the pair list changes). */

@@ -12,7 +12,6 @@
  */
 import {
   type CiphertextMessage,
-  CiphertextMessageType,
   fromBase64,
   isProtocolError,
   type PreKeyBundle,
@@ -36,14 +35,14 @@ import {
   type SendFailure,
   type StatusChange,
   TypedEmitter,
-  type TypingNew,
   type TypingSendPayload,
   MAX_RECEIPT_MESSAGE_IDS,
   type MessageStatus,
 } from '@pairchat/messaging';
 import type { AddressDto, DecryptedMessage } from '../crypto/engine-protocol.js';
-import { type ChatDirectory, DeviceCache, type DeviceAddress, statusOf } from './device-cache.js';
+import { type ChatDirectory, DeviceCache, type DeviceAddress, statusOf, toOutgoingEnvelope } from './device-cache.js';
 import { type ConversationMeta, type HistoryStore, nextStatus } from './history-store.js';
+import { TypingChannel } from './typing.js';
 import type { ChatItem, ConnectionState, ConversationId } from './types.js';
 
 /** The crypto worker operations the pipeline uses (`EngineClient` fits). */
@@ -61,6 +60,7 @@ export interface ChatCrypto {
 }
 
 export type { ChatDirectory, DeviceAddress } from './device-cache.js';
+export { TYPING_RESEND_MS, TYPING_TIMEOUT_MS } from './typing.js';
 
 /** What the pipeline needs of the realtime client (`PairchatClient` fits). */
 export interface ChatTransport {
@@ -144,10 +144,6 @@ export const MAX_MISMATCH_ROUNDS = 5;
  * (or a server replaying a request) cannot make this device encrypt the same text again and again.
  */
 export const MAX_RESENDS_PER_MESSAGE = 3;
-/** Typing `started` frames are re-sent at most this often while the user keeps typing. */
-export const TYPING_RESEND_MS = 3_000;
-/** How long a typing indicator lasts without a frame (Signal uses 15 s; frames come every 3 s). */
-export const TYPING_TIMEOUT_MS = 6_000;
 /** Delivered receipts are batched this long, so a queue drain answers with one receipt per sender. */
 const RECEIPT_BATCH_MS = 50;
 
@@ -204,8 +200,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
   private readonly receiptBatches = new Map<string, { ids: Set<string>; timer: ReturnType<typeof setTimeout> }>();
-  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly typingSent = new Map<string, number>();
+  private readonly typing: TypingChannel;
   private stopped = false;
   private lastOrder = 0;
 
@@ -219,6 +214,16 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? randomId;
     this.devices = new DeviceCache(options.history, options.directory, options.self.deviceId);
+    this.typing = new TypingChannel({
+      selfUserId: options.self.userId,
+      crypto: options.crypto,
+      devices: this.devices,
+      transport: () => this.transport,
+      now: this.now,
+      timeoutMs: options.typingTimeoutMs,
+      onTyping: (conversationId, typing) => this.emit('typing', conversationId, typing),
+      onIdentityChanged: (userId) => this.blockIdentity(userId),
+    });
   }
 
   /** Subscribes to the transport's events. Its `onEnvelope` must call {@link handleEnvelope}. */
@@ -236,7 +241,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       transport.on('status', (change) => void this.onStatus(change).catch((e) => this.problem(e))),
       transport.on('send-failed', (failure) => void this.onSendFailed(failure).catch((e) => this.problem(e))),
       transport.on('notice', (notice) => void this.onNotice(notice).catch((e) => this.problem(e))),
-      transport.on('typing', (frame) => void this.onTyping(frame).catch(() => undefined)),
+      transport.on('typing', (frame) => void this.typing.receive(frame).catch(() => undefined)),
       transport.on('presence', (presence) => this.emit('presence', presence)),
     );
   }
@@ -261,8 +266,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     for (const off of this.detach.splice(0)) off();
     // Delivered receipts still in their batch window are stored as pending sends (sent on the next start).
     for (const conversationId of [...this.receiptBatches.keys()]) this.sendDelivered(conversationId);
-    for (const timer of this.typingTimers.values()) clearTimeout(timer);
-    this.typingTimers.clear();
+    this.typing.stop();
     this.transport = null;
   }
 
@@ -294,7 +298,7 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     // The row and the send that carries it land together: never a row that is not sent, or the reverse.
     await this.history.insert(item, { local: true, state: { key: `${PENDING}${id}`, value: send } });
     this.changed(conversationId, [item]); // the optimistic row shows before any crypto work
-    if (this.typingSent.has(conversationId)) void this.setTyping(conversationId, false).catch(() => undefined);
+    if (this.typing.active(conversationId)) void this.typing.set(conversationId, false).catch(() => undefined);
     void this.flush();
     return item;
   }
@@ -341,28 +345,9 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     }
   }
 
-  /**
-   * Tells the contact this user is (not) typing. `started` goes out at most every
-   * {@link TYPING_RESEND_MS} while active, `stopped` once. Only to devices with a session; dropped offline.
-   */
-  async setTyping(conversationId: ConversationId, active: boolean): Promise<void> {
-    const last = this.typingSent.get(conversationId);
-    if (active && last !== undefined && this.now() - last < TYPING_RESEND_MS) return;
-    if (!active && last === undefined) return;
-    if (active) this.typingSent.set(conversationId, this.now());
-    else this.typingSent.delete(conversationId);
-    const transport = this.transport;
-    if (!transport?.connected) return;
-    const plaintext = encodeContent({ v: 1, t: 'typing', action: active ? 'started' : 'stopped', sentAt: this.now() });
-    const envelopes: OutgoingEnvelope[] = [];
-    for (const device of this.devices.get(conversationId) ?? []) {
-      const address = { name: conversationId, deviceId: device.protocolDeviceId };
-      if (!(await this.crypto.hasSession(address))) continue;
-      const message = await this.crypto.encrypt(plaintext, address);
-      // Receivers drop PreKey typing frames (see onTyping): only a confirmed session carries one.
-      if (message.type === CiphertextMessageType.Whisper) envelopes.push(this.envelope(device, message));
-    }
-    if (envelopes.length > 0) await transport.sendTyping({ recipientUserId: conversationId, envelopes });
+  /** Tells the contact this user is (not) typing (see {@link TypingChannel.set}). */
+  setTyping(conversationId: ConversationId, active: boolean): Promise<void> {
+    return this.typing.set(conversationId, active);
   }
 
   private blockIdentity(userId: string): void {
@@ -496,12 +481,12 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     const envelopes: OutgoingEnvelope[] = [];
     for (const device of peers) {
       const address = { name: send.recipientUserId, deviceId: device.protocolDeviceId };
-      envelopes.push(this.envelope(device, await this.encrypt(forPeer, address, send.recipientUserId)));
+      envelopes.push(toOutgoingEnvelope(device, await this.encrypt(forPeer, address, send.recipientUserId)));
     }
     for (const device of own) {
       const address = { name: this.self.userId, deviceId: device.protocolDeviceId };
       try {
-        envelopes.push(this.envelope(device, await this.encrypt(forOwn, address, this.self.userId)));
+        envelopes.push(toOutgoingEnvelope(device, await this.encrypt(forOwn, address, this.self.userId)));
       } catch (error) {
         if (!(error instanceof IdentityChangedError)) throw error;
         this.emit('own-identity'); // that device gets no copy (the server may then refuse the send)
@@ -522,15 +507,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     } catch (error) {
       throw identityError(error, userId);
     }
-  }
-
-  private envelope(device: DeviceAddress, message: CiphertextMessage): OutgoingEnvelope {
-    return {
-      deviceId: device.deviceId,
-      registrationId: device.registrationId,
-      type: message.type as OutgoingEnvelope['type'],
-      ciphertext: toBase64(message.body),
-    };
   }
 
   /**
@@ -920,37 +896,6 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         });
       }
     })().catch((e) => this.problem(e));
-  }
-
-  private async onTyping(frame: TypingNew): Promise<void> {
-    if (frame.senderUserId === this.self.userId) return;
-    // Typing frames are unstored and the server can inject them: only an existing session may carry
-    // one. A PreKey frame would build a session (and could bring a new identity key) unseen.
-    if (frame.type !== CiphertextMessageType.Whisper) return;
-    const device = await this.devices.lookup(frame.senderUserId, frame.senderDeviceId);
-    if (!device) return;
-    const { plaintext, identityChanged } = await this.crypto.decryptMessage(
-      { type: frame.type as CiphertextMessage['type'], body: fromBase64(frame.ciphertext) },
-      { name: frame.senderUserId, deviceId: device.protocolDeviceId },
-    );
-    if (identityChanged) this.blockIdentity(frame.senderUserId);
-    const content = decodeContent(plaintext);
-    if (content.t !== 'typing') return;
-    const conversationId = frame.senderUserId;
-    clearTimeout(this.typingTimers.get(conversationId));
-    if (content.action === 'started') {
-      this.typingTimers.set(
-        conversationId,
-        setTimeout(() => {
-          this.typingTimers.delete(conversationId);
-          this.emit('typing', conversationId, false);
-        }, this.options.typingTimeoutMs ?? TYPING_TIMEOUT_MS),
-      );
-      this.emit('typing', conversationId, true);
-    } else {
-      this.typingTimers.delete(conversationId);
-      this.emit('typing', conversationId, false);
-    }
   }
 
   /** Asks the server who of the contacts is online (on connect, and when the pair list changes). */

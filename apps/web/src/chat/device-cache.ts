@@ -3,7 +3,9 @@
  * reload knows which devices a session exists for, and the lookup of an envelope's sender device.
  * @module
  */
+import { type CiphertextMessage, toBase64 } from '@pairchat/crypto';
 import type { PreKeyBundleResponse } from '@pairchat/keys';
+import type { OutgoingEnvelope } from '@pairchat/messaging';
 import type { HistoryStore } from './history-store.js';
 
 /** One device of an account as protocol addresses need it. */
@@ -30,6 +32,16 @@ const DEVICES = 'devices:';
 
 /** The HTTP status an error carries (directory calls), if any. */
 export const statusOf = (error: unknown): number | undefined => (error as { status?: number } | null)?.status;
+
+/** One device's ciphertext as `message:send` / `typing:send` carry it. */
+export function toOutgoingEnvelope(device: DeviceAddress, message: CiphertextMessage): OutgoingEnvelope {
+  return {
+    deviceId: device.deviceId,
+    registrationId: device.registrationId,
+    type: message.type as OutgoingEnvelope['type'],
+    ciphertext: toBase64(message.body),
+  };
+}
 
 /** Device lists per account, in memory and in the history store's state. */
 export class DeviceCache {

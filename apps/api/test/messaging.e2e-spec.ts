@@ -39,6 +39,8 @@ describeE2E('realtime messaging', () => {
     post: (path: string, body?: object) => request(sut.http).post(path).set('Authorization', user.bearer).send(body),
     put: (path: string, body?: object) => request(sut.http).put(path).set('Authorization', user.bearer).send(body),
     delete: (path: string) => request(sut.http).delete(path).set('Authorization', user.bearer),
+    patch: (path: string, body?: object) =>
+      request(sut.http).patch(path).set('Authorization', user.bearer).send(body),
   });
   async function pair(a: TestUser, b: TestUser): Promise<void> {
     const req = (await as(a).post('/pairs/requests', { handle: b.handle }).expect(201)).body.request;
@@ -208,16 +210,25 @@ describeE2E('realtime messaging', () => {
       ]);
     });
 
-    it('refuses an envelope without the registration id its session was built for', async () => {
+    it('answers an envelope without a registration id (an old outbox entry) as stale, so it is re-encrypted', async () => {
       const [alice, bob] = await pairedUsers();
+      await as(bob).patch(`/devices/${bob.deviceId}`, { registrationId: REGISTRATION_ID }).expect(200);
       const a = await connect(alice);
       const answer = await a.emitWithAck('message:send', {
         clientMessageId: 'no-registration-id',
         recipientUserId: bob.id,
         envelopes: [{ deviceId: bob.deviceId, type: 3, ciphertext: fakeCiphertext() }],
+      } as never);
+      expect(answer).toMatchObject({
+        ok: false,
+        error: {
+          code: 'DEVICES_MISMATCH',
+          event: 'message:send',
+          details: { missing: [], extra: [], stale: [{ userId: bob.id, deviceId: bob.deviceId }] },
+        },
       });
-      expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', event: 'message:send' } });
       expect((await as(alice).get(`/conversations/${bob.id}/receipts`).expect(200)).body).toEqual([]);
+      expect(await send(a, bob, [bob.deviceId], 'no-registration-id')).toMatchObject({ ok: true, duplicate: false });
     });
 
     it('lists missing, extra and stale devices and stores nothing', async () => {

@@ -6,7 +6,7 @@ import {
   type DeviceMismatchDetails,
   type Envelope,
   type MessageSendAck,
-  type messageSendSchema,
+  type messageSendInboundSchema,
   type QueueNotice,
   type QueuedKind,
   type typingSendSchema,
@@ -32,7 +32,7 @@ import { SendPolicy } from './send-policy.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 
 /** A validated `message:send` (kind defaulted). */
-export type MessageSendRequest = z.output<typeof messageSendSchema>;
+export type MessageSendRequest = z.output<typeof messageSendInboundSchema>;
 export type TypingSendRequest = z.output<typeof typingSendSchema>;
 
 /** A message whose first recipient device just acked it (status `delivered`). */
@@ -485,7 +485,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     for (const envelope of request.envelopes) {
       const current = expected.get(envelope.deviceId);
       if (!current || submitted.has(envelope.deviceId)) details.extra.push({ deviceId: envelope.deviceId });
-      // A device without a registration id has no keys yet: nothing to be stale against.
+      // A device without a registration id has no keys yet: nothing to be stale against. An envelope
+      // without one (queued before it was required) is stale, so the client re-encrypts it.
       else if (current.registrationId !== null && envelope.registrationId !== current.registrationId) {
         details.stale.push({ userId: current.userId, deviceId: envelope.deviceId });
       }

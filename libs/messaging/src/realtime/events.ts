@@ -70,6 +70,19 @@ export const messageSendSchema = z.strictObject({
 });
 export type MessageSendPayload = z.input<typeof messageSendSchema>;
 
+/**
+ * `message:send` as the server (and a stored outbox) accepts it: `registrationId` may be missing,
+ * as in sends queued by clients from before it was required. Such an envelope is answered with
+ * DEVICES_MISMATCH listing its device as stale, so the client re-encrypts instead of dropping the
+ * message on a VALIDATION_FAILED.
+ */
+export const messageSendInboundSchema = messageSendSchema.extend({
+  envelopes: z
+    .array(outgoingEnvelopeSchema.extend({ registrationId: outgoingEnvelopeSchema.shape.registrationId.optional() }))
+    .min(1)
+    .max(MAX_ENVELOPES_PER_MESSAGE),
+});
+
 /** `message:ack`: the device stored these envelopes; they leave its queue. */
 export const messageAckSchema = z.strictObject({
   envelopeIds: z
@@ -265,7 +278,7 @@ export interface ServerToClientEvents {
 
 /** Inbound payload schema per client event: the gateway validates with exactly these. */
 export const clientEventSchemas = {
-  'message:send': messageSendSchema,
+  'message:send': messageSendInboundSchema,
   'message:ack': messageAckSchema,
   'typing:send': typingSendSchema,
   'presence:get': presenceGetSchema,

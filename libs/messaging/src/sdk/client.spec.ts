@@ -129,6 +129,15 @@ describe(PairchatClient.name, () => {
     expect(sut.connected).toBe(false);
   });
 
+  it('keeps an outbox entry queued before registrationId was required', async () => {
+    const storage = new MemoryStorage();
+    const old = { ...payload, envelopes: payload.envelopes.map(({ registrationId: _, ...rest }) => rest) };
+    await storage.setItem('pairchat:outbox', JSON.stringify([{ payload: old, queuedAt: 1, attempts: 0 }]));
+    const sut = aClient('good', storage);
+    await sut.load();
+    expect(sut.pending()).toEqual([old]);
+  });
+
   it('loads the stored outbox before connecting, once', async () => {
     const storage = new MemoryStorage();
     const earlier = new Outbox(storage, 'pairchat:outbox');

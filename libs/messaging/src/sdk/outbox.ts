@@ -1,4 +1,4 @@
-import { messageSendSchema, type MessageSendPayload } from '../realtime/events.js';
+import { messageSendInboundSchema, type MessageSendPayload } from '../realtime/events.js';
 import type { KeyValueStorage } from './storage.js';
 
 /** A send waiting for the server's ack. */
@@ -39,7 +39,9 @@ export class Outbox {
     }
     if (!Array.isArray(stored)) return;
     for (const item of stored as Partial<OutboxEntry>[]) {
-      const parsed = messageSendSchema.safeParse(item?.payload);
+      // Entries queued before registrationId was required are kept: the server answers them with
+      // DEVICES_MISMATCH (stale), so they are re-encrypted rather than lost.
+      const parsed = messageSendInboundSchema.safeParse(item?.payload);
       if (!parsed.success || typeof item.queuedAt !== 'number') continue;
       if (this.has(parsed.data.clientMessageId)) continue;
       this.entries.push({ payload: item.payload!, queuedAt: item.queuedAt, attempts: Number(item.attempts) || 0 });

@@ -75,7 +75,11 @@ describeE2E('web chat pipeline', () => {
     const vault = await Vault.open({ name: database });
     const history = new HistoryStore(vault);
     const directory: ChatDirectory = {
-      claimPreKeyBundles: async (userId) => preKeyBundleResponseSchema.parse(await get(user, `/keys/${userId}`)),
+      // As the web directory does: a known device list claims only for the devices without a session.
+      claimPreKeyBundles: async (userId, deviceIds) =>
+        preKeyBundleResponseSchema.parse(
+          await get(user, `/keys/${userId}${deviceIds ? `?deviceIds=${deviceIds.join(',')}` : ''}`),
+        ),
       listDeviceAddresses: async (userId) =>
         deviceAddressListSchema.parse(await get(user, `/keys/${userId}/devices`)).devices,
     };

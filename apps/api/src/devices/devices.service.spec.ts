@@ -95,6 +95,34 @@ describe(DevicesService.name, () => {
     expect(hook.mock.calls[0][1]).toEqual({ id: device.id, userId: ALICE });
   });
 
+  it('tells change listeners after the revocation committed, and only when it did', async () => {
+    const device = await sut.create(ALICE, 'one');
+    const order: string[] = [];
+    const transaction = devices.manager.transaction.bind(devices.manager);
+    jest.spyOn(devices.manager, 'transaction').mockImplementation((async (work: never) => {
+      const result = await transaction(work);
+      order.push('commit');
+      return result;
+    }) as never);
+    sut.onRevoke(async () => void order.push('hook'));
+    sut.onChanged((change) => order.push(`changed:${change.deviceId}:${change.revoked}`));
+    await expect(sut.revoke(BOB, device.id)).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    await sut.revoke(ALICE, device.id);
+    expect(order).toEqual(['hook', 'commit', `changed:${device.id}:true`]);
+  });
+
+  it('tells change listeners of a new device and of a registration id change, not of a rename', async () => {
+    const changes: unknown[] = [];
+    sut.onChanged((change) => changes.push(change));
+    const device = await sut.create(ALICE, 'one');
+    await sut.update(ALICE, device.id, device.id, { name: 'renamed' });
+    await sut.update(ALICE, device.id, device.id, { registrationId: 9 });
+    expect(changes).toEqual([
+      { userId: ALICE, deviceId: device.id, revoked: false },
+      { userId: ALICE, deviceId: device.id, revoked: false },
+    ]);
+  });
+
   it("refuses to revoke another user's device and leaves it active", async () => {
     const device = await sut.create(ALICE, 'one');
     const hook = jest.fn<DeviceRevocationHook>(async () => {});

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { DeviceDto, DeviceUpdateRequestDto } from '@pairchat/messaging';
 import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
@@ -17,9 +17,18 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  */
 export type DeviceRevocationHook = (manager: EntityManager, device: { id: string; userId: string }) => Promise<void>;
 
+/** A committed change to a user's device list (added, registration id changed, revoked). */
+export interface DeviceChange {
+  userId: string;
+  deviceId: string;
+  revoked: boolean;
+}
+
 @Injectable()
 export class DevicesService {
   private readonly revocationHooks: DeviceRevocationHook[] = [];
+  private readonly changeListeners: ((change: DeviceChange) => void)[] = [];
+  private readonly logger = new Logger('DevicesService');
 
   constructor(
     @InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>,
@@ -28,6 +37,14 @@ export class DevicesService {
 
   onRevoke(hook: DeviceRevocationHook): void {
     this.revocationHooks.push(hook);
+  }
+
+  /**
+   * Called after each committed change to a device list (never inside its transaction, so a
+   * listener that reloads, or tells other nodes to, reads the new state).
+   */
+  onChanged(listener: (change: DeviceChange) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /**
@@ -54,6 +71,7 @@ export class DevicesService {
       await this.devices.delete({ id: device.id });
       throw this.limitReached(limit);
     }
+    this.changed({ userId, deviceId: device.id, revoked: false });
     return device;
   }
 
@@ -121,13 +139,14 @@ export class DevicesService {
     if (Object.keys(patch).length > 0) {
       await this.devices.update({ id, userId }, patch);
       Object.assign(device, patch);
+      if (patch.registrationId !== undefined) this.changed({ userId, deviceId: id, revoked: false });
     }
     return this.toDto(device, currentDeviceId);
   }
 
   /**
    * Revokes the device: from the commit on, its access tokens fail (see {@link authenticate}) and the
-   * revocation hooks have dropped its refresh tokens.
+   * revocation hooks have dropped its refresh tokens; change listeners hear of it after the commit.
    * @throws DEVICE_NOT_FOUND
    */
   async revoke(userId: string, id: string): Promise<void> {
@@ -136,6 +155,7 @@ export class DevicesService {
       if (!result.affected) throw devicesError(DevicesErrorCode.DeviceNotFound, 'no such device');
       for (const hook of this.revocationHooks) await hook(manager, { id, userId });
     });
+    this.changed({ userId, deviceId: id, revoked: true });
   }
 
   toDto(device: DeviceEntity, currentDeviceId: string): DeviceDto {
@@ -147,6 +167,16 @@ export class DevicesService {
       lastSeenAt: device.lastSeenAt.toISOString(),
       current: device.id === currentDeviceId,
     };
+  }
+
+  private changed(change: DeviceChange): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.warn(`device change listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private countActive(userId: string): Promise<number> {

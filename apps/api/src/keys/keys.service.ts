@@ -74,6 +74,17 @@ export class KeysService {
     devices.onRevoke((manager, device) => this.deleteDeviceKeys(manager, [device.id], true));
   }
 
+  private readonly changeListeners: ((userId: string) => void)[] = [];
+
+  /** Called after an upload or identity reset committed: which of the user's devices have keys may have changed. */
+  onChanged(listener: (userId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(userId: string): void {
+    for (const listener of this.changeListeners) listener(userId);
+  }
+
   /**
    * `PUT /keys`: stores the calling device's public keys. Checks shape, lengths, key types, ids and
    * every signature before anything is written; then writes everything in one transaction.
@@ -97,6 +108,7 @@ export class KeysService {
       await this.storeKeys(manager, auth.deviceId, upload, now);
     });
     await this.applyRegistrationId(auth, registrationId);
+    this.changed(auth.userId);
     return this.count(auth, now);
   }
 
@@ -125,6 +137,7 @@ export class KeysService {
       await this.storeKeys(manager, auth.deviceId, upload, now);
     });
     await this.applyRegistrationId(auth, registrationId);
+    this.changed(auth.userId);
     return this.count(auth, now);
   }
 

@@ -89,11 +89,6 @@ const WRITE_CONCURRENCY = 4;
 const DEADLOCK_RETRIES = 3;
 /** Bytes a send row costs in its batch's INSERT besides the ciphertext (ids, columns, SQL). */
 const SEND_ROW_OVERHEAD_BYTES = 400;
-/**
- * A revocation hook runs inside the revoking transaction, so a lookup between the hook and the commit
- * could still read the device as active: its cache entries are dropped again this long after.
- */
-const REVOKE_SETTLE_MS = 1_000;
 
 /** Runs a write again when MySQL chose it as a deadlock victim (1213) or its lock wait timed out (1205). */
 async function retryDeadlocks<T>(write: () => Promise<T>): Promise<T> {
@@ -144,7 +139,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(EnvelopeEntity) private readonly envelopes: Repository<EnvelopeEntity>,
     pairing: PairingService,
     private readonly devices: DevicesService,
-    keys: KeysService,
+    private readonly keys: KeysService,
     private readonly emitter: SocketEmitter,
     private readonly rateLimiter: SendRateLimiter,
     private readonly config: AppConfig,
@@ -193,12 +188,14 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       this.idStep = Number(row?.step ?? 1);
     }
     await this.invalidation.start();
-    this.devices.onRevoke(async (manager, device) => {
-      await manager.delete(EnvelopeEntity, { deviceId: device.id });
-      this.invalidation.publish({ kind: 'devices', userId: device.userId });
-      setTimeout(() => this.invalidation.publish({ kind: 'devices', userId: device.userId }), REVOKE_SETTLE_MS).unref();
-      this.emitter.disconnectDevice(device.id);
+    // The queue goes in the revoking transaction; caches and sockets only after its commit, so no
+    // node reloads the device as active and no reconnect passes the handshake before it.
+    this.devices.onRevoke((manager, device) => manager.delete(EnvelopeEntity, { deviceId: device.id }).then(() => undefined));
+    this.devices.onChanged(({ userId, deviceId, revoked }) => {
+      this.invalidation.publish({ kind: 'devices', userId });
+      if (revoked) this.emitter.disconnectDevice(deviceId);
     });
+    this.keys.onChanged((userId) => this.invalidation.publish({ kind: 'devices', userId }));
     const sweep = this.config.messaging.expirySweepMs;
     this.expiryTimer = setInterval(
       () =>

@@ -84,6 +84,26 @@ describe(HistoryStore.name, () => {
     expect(await sut.byClientId('in-1')).toBeNull(); // only our own sends answer status events
   });
 
+  it('finds a row by every client and server id it was sent under, and by an entry of the old index form', async () => {
+    const { sut, vault } = await fresh();
+    const row = aRow({ id: 'row-1', direction: 'out', status: 'sent', messageId: 'server-1' });
+    await sut.insert(row, { local: true, state: { key: 'send:row-1', value: { n: 1 } } });
+    await sut.link(
+      BOB,
+      'row-1',
+      { clientMessageId: 'retry-1', messageId: 'server-2' },
+      { key: 'send:retry-1', value: 2 },
+    );
+    expect((await sut.byClientId('retry-1'))?.item.id).toBe('row-1');
+    expect((await sut.byMessageId('server-2'))?.item.id).toBe('row-1');
+    expect((await sut.byMessageId('server-1'))?.item.id).toBe('row-1');
+    expect(await sut.getState('send:retry-1')).toBe(2);
+    // Before this change the client index held only the conversation (the row id was the client id).
+    await vault.put('historyIndex', `c\u0001row-1`, new TextEncoder().encode(JSON.stringify(BOB)));
+    expect((await sut.byClientId('row-1'))?.item.id).toBe('row-1');
+    expect(await sut.byClientId('unknown')).toBeNull();
+  });
+
   it('replaces a placeholder in place, once', async () => {
     const { sut } = await fresh();
     await sut.insert(aRow({ id: 'before' }));

@@ -42,6 +42,15 @@ import { testDialect } from './utils/test-db.js';
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryFailedError);
     expect((error as QueryFailedError & { driverError: { errno: number } }).driverError.errno).toBe(1062);
+    // Nothing of the values (ids, client message ids, ciphertexts) survives in the error.
+    const everything = JSON.stringify({
+      ...(error as object),
+      message: (error as Error).message,
+      stack: (error as Error).stack,
+    });
+    expect(everything).not.toContain('c-2');
+    expect(everything).not.toContain(kept);
+    expect(everything).not.toContain('device-a');
     const [rows] = (await writer.transaction([
       { sql: 'SELECT `id` FROM `messages` WHERE `id` = ?', params: [kept] },
     ])) as [unknown[]];

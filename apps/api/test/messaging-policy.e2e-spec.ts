@@ -79,7 +79,9 @@ describeE2E('send policy cache', () => {
     await as(phone).put('/keys', keyUpload(identity)).expect(200);
     expect(await outcome(a, bob)).toBe('DEVICES_MISMATCH'); // ... and dropped: the phone is required
     expect(await outcome(a, bob, [bob.deviceId, phone.deviceId])).toBe('sent');
-    await as(phone).patch(`/devices/${phone.deviceId}`, { registrationId: REGISTRATION_ID + 1 }).expect(200);
+    await as(phone)
+      .patch(`/devices/${phone.deviceId}`, { registrationId: REGISTRATION_ID + 1 })
+      .expect(200);
     expect(await outcome(a, bob, [bob.deviceId, phone.deviceId])).toBe('DEVICES_MISMATCH'); // stale
     await as(bob).delete(`/devices/${phone.deviceId}`).expect(204);
     expect(await outcome(a, bob)).toBe('sent');

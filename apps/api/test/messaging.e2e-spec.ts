@@ -39,8 +39,7 @@ describeE2E('realtime messaging', () => {
     post: (path: string, body?: object) => request(sut.http).post(path).set('Authorization', user.bearer).send(body),
     put: (path: string, body?: object) => request(sut.http).put(path).set('Authorization', user.bearer).send(body),
     delete: (path: string) => request(sut.http).delete(path).set('Authorization', user.bearer),
-    patch: (path: string, body?: object) =>
-      request(sut.http).patch(path).set('Authorization', user.bearer).send(body),
+    patch: (path: string, body?: object) => request(sut.http).patch(path).set('Authorization', user.bearer).send(body),
   });
   async function pair(a: TestUser, b: TestUser): Promise<void> {
     const req = (await as(a).post('/pairs/requests', { handle: b.handle }).expect(201)).body.request;

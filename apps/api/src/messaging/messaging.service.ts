@@ -15,6 +15,7 @@ import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { z } from 'zod';
 import type { AuthContext } from '../auth/auth-context.js';
 import { AppConfig } from '../config/app-config.js';
+import { loggableError } from '../common/loggable-error.js';
 import { isUniqueViolation } from '../database/db-errors.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { KeysService } from '../keys/keys.service.js';
@@ -190,7 +191,9 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     await this.invalidation.start();
     // The queue goes in the revoking transaction; caches and sockets only after its commit, so no
     // node reloads the device as active and no reconnect passes the handshake before it.
-    this.devices.onRevoke((manager, device) => manager.delete(EnvelopeEntity, { deviceId: device.id }).then(() => undefined));
+    this.devices.onRevoke((manager, device) =>
+      manager.delete(EnvelopeEntity, { deviceId: device.id }).then(() => undefined),
+    );
     this.devices.onChanged(({ userId, deviceId, revoked }) => {
       this.invalidation.publish({ kind: 'devices', userId });
       if (revoked) this.emitter.disconnectDevice(deviceId);
@@ -201,7 +204,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       () =>
         void this.expireEnvelopes()
           .then(() => this.purgeMessages())
-          .catch((error: Error) => this.logger.warn(`envelope expiry failed: ${error.message}`)),
+          .catch((error: Error) => this.logger.warn(`envelope expiry failed: ${JSON.stringify(loggableError(error))}`)),
       sweep,
     );
     this.expiryTimer.unref();

@@ -49,8 +49,7 @@ export class MysqlBatchWriter {
       return (results as unknown[]).slice(head.length, head.length + statements.length);
     } catch (error) {
       reusable = await rollback(connection);
-      // The statement text only: parameters are ciphertexts and ids, never for logs.
-      throw new QueryFailedError(statements.map((s) => s.sql.slice(0, 60)).join('; '), undefined, error as Error);
+      throw new QueryFailedError(statements.map((s) => s.sql.slice(0, 60)).join('; '), undefined, driverFacts(error));
     } finally {
       if (reusable) connection.release();
       else connection.destroy();
@@ -60,6 +59,16 @@ export class MysqlBatchWriter {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * The driver error without its text: mysql2 sets `sql` (the whole batch, ciphertexts and ids
+ * inlined) and `sqlMessage` (e.g. "Duplicate entry '<device>-<client message id>'"), and
+ * QueryFailedError copies every field. Only the codes callers branch on are kept.
+ */
+export function driverFacts(error: unknown): Error {
+  const { code, errno, sqlState } = (error ?? {}) as { code?: unknown; errno?: unknown; sqlState?: unknown };
+  return Object.assign(new Error(`batch write failed (${String(code ?? 'unknown')})`), { code, errno, sqlState });
 }
 
 /** Ends a transaction left open by a failed statement; false when the connection is unusable. */

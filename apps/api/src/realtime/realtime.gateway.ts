@@ -14,6 +14,7 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { AuthContext } from '../auth/auth-context.js';
 import { AppError } from '../common/app-error.js';
+import { loggableError } from '../common/loggable-error.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { MessagingService } from '../messaging/messaging.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
@@ -108,7 +109,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (event in this.handlers) return;
       this.fail(socket, { code: 'UNKNOWN_EVENT', message: 'unknown event', event }, args.at(-1));
     });
-    void this.drain(socket).catch((error) => this.logger.error(`queue drain failed: ${(error as Error).message}`));
+    void this.drain(socket).catch((error) =>
+      this.logger.error(`queue drain failed: ${JSON.stringify(loggableError(error))}`),
+    );
     void this.presenceChanged(auth.userId, this.presence.connected(auth.userId, socket.id));
   }
 
@@ -160,7 +163,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const body = error.getResponse() as { message: string; details?: Record<string, unknown> };
       return { code: error.code, message: body.message, event, ...(body.details ? { details: body.details } : {}) };
     }
-    this.logger.error(`${event} failed: ${(error as Error)?.stack ?? String(error)}`);
+    this.logger.error(`${event} failed: ${JSON.stringify(loggableError(error))}`);
     return { code: 'INTERNAL_ERROR', message: 'internal error', event };
   }
 

@@ -9,6 +9,7 @@ export enum MessagingErrorCode {
   CiphertextTooLarge = 'CIPHERTEXT_TOO_LARGE',
   TooManyDevices = 'TOO_MANY_DEVICES',
   RateLimited = 'RATE_LIMITED',
+  MessageTooLarge = 'MESSAGE_TOO_LARGE',
 }
 
 // Every code here is part of the shared realtime protocol: a code missing there fails to compile.
@@ -18,6 +19,7 @@ const _shared: Record<MessagingErrorCode, RealtimeErrorCode> = {
   [MessagingErrorCode.CiphertextTooLarge]: 'CIPHERTEXT_TOO_LARGE',
   [MessagingErrorCode.TooManyDevices]: 'TOO_MANY_DEVICES',
   [MessagingErrorCode.RateLimited]: 'RATE_LIMITED',
+  [MessagingErrorCode.MessageTooLarge]: 'MESSAGE_TOO_LARGE',
 };
 void _shared;
 
@@ -27,4 +29,5 @@ export const messagingError = defineErrors<MessagingErrorCode>({
   [MessagingErrorCode.CiphertextTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [MessagingErrorCode.TooManyDevices]: HttpStatus.BAD_REQUEST,
   [MessagingErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [MessagingErrorCode.MessageTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
 });

@@ -57,7 +57,7 @@ function fakeStore() {
   return { repo, inserts };
 }
 
-function setup(canCommunicate = true) {
+function setup(canCommunicate = true, flushMaxRows = 100) {
   const store = fakeStore();
   const config = {
     // SQLite: the TypeORM write path, which the fake store speaks (MySQL batches go through MysqlBatchWriter).
@@ -68,7 +68,7 @@ function setup(canCommunicate = true) {
       ttlMs: 1000,
       expirySweepMs: 1000,
       flushIntervalMs: 1,
-      flushMaxRows: 100,
+      flushMaxRows,
       flushMaxBytes: 1_000_000,
       policyCacheMs: 0,
     },
@@ -146,5 +146,11 @@ describe(MessagingService.name, () => {
     };
     await expect(sut.send(ALICE, big)).rejects.toMatchObject({ code: 'CIPHERTEXT_TOO_LARGE' });
     expect(store.inserts.messages).toBe(0);
+  });
+
+  it('keeps a SQLite batch under the 32,766 bound-variable limit whatever MESSAGE_FLUSH_MAX_ROWS says', () => {
+    const { sut } = setup(true, 10_000);
+    const { maxRows } = (sut as unknown as { sendLimits: { maxRows: number } }).sendLimits;
+    expect(maxRows * 11).toBeLessThanOrEqual(32_766);
   });
 });

@@ -24,7 +24,7 @@ import { PairingService } from '../pairing/pairing.service.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
 import { deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
 import { EnvelopeEntity } from './envelope.entity.js';
-import { GroupCommitter } from './group-committer.js';
+import { GroupCommitter, type GroupCommitOptions } from './group-committer.js';
 import { MessageEntity } from './message.entity.js';
 import { messagingError, MessagingErrorCode } from './messaging.errors.js';
 import { MysqlBatchWriter } from './mysql-batch-writer.js';
@@ -90,6 +90,13 @@ const WRITE_CONCURRENCY = 4;
 const DEADLOCK_RETRIES = 3;
 /** Bytes a send row costs in its batch's INSERT besides the ciphertext (ids, columns, SQL). */
 const SEND_ROW_OVERHEAD_BYTES = 400;
+/** mysql2's query() inlines a Buffer as X'<hex>': each ciphertext byte costs two in the statement. */
+const MYSQL_HEX_FACTOR = 2;
+/** Left free in max_allowed_packet for the batch's other statements and the protocol framing. */
+const PACKET_HEADROOM_BYTES = 64 * 1024;
+/** SQLite's default SQLITE_MAX_VARIABLE_NUMBER (3.32+); the envelope INSERT binds 11 per row. */
+const SQLITE_MAX_VARIABLES = 32_766;
+const ENVELOPE_COLUMNS = 11;
 
 /** Runs a write again when MySQL chose it as a deadlock victim (1213) or its lock wait timed out (1205). */
 async function retryDeadlocks<T>(write: () => Promise<T>): Promise<T> {
@@ -128,6 +135,9 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   private idStep = 1;
   private readonly policy: SendPolicy;
   private readonly invalidation: PolicyInvalidation;
+  private readonly sendLimits: GroupCommitOptions;
+  /** Largest batch statement the database takes (MySQL max_allowed_packet less headroom). */
+  private maxStatementBytes = Infinity;
   /** Batches in one round trip on MySQL; null on SQLite (TypeORM's one connection). */
   private readonly writer: MysqlBatchWriter | null;
   private readonly logger = new Logger('MessagingService');
@@ -161,15 +171,17 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     // One connection per write slot of sends and of acks.
     this.writer =
       config.database.type === 'mysql' ? new MysqlBatchWriter(config.database.url, 2 * WRITE_CONCURRENCY) : null;
-    this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), {
-      intervalMs,
-      maxRows,
-      maxBytes,
-      concurrency,
-    });
+    // SQLite binds every value: a batch must stay under its variable limit (one send of at most
+    // MESSAGE_MAX_DEVICES rows always does).
+    const rowCap = this.singleConnection
+      ? Math.min(maxRows, Math.floor(SQLITE_MAX_VARIABLES / ENVELOPE_COLUMNS))
+      : maxRows;
+    // maxBytes is clamped to max_allowed_packet once it is known (onModuleInit).
+    this.sendLimits = { intervalMs, maxRows: rowCap, maxBytes, concurrency };
+    this.sends = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeSends(jobs)), this.sendLimits);
     this.acks = new GroupCommitter((jobs) => retryDeadlocks(() => this.writeAcks(jobs)), {
       intervalMs,
-      maxRows,
+      maxRows: rowCap,
       concurrency,
     });
     this.sent = metrics.counter('pairchat_messages_sent_total', 'Messages stored (one per message:send)', [
@@ -187,6 +199,11 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
         step: number;
       }[];
       this.idStep = Number(row?.step ?? 1);
+      const [packet] = (await this.messages.manager.query('SELECT @@max_allowed_packet AS bytes')) as {
+        bytes: number;
+      }[];
+      this.maxStatementBytes = Number(packet?.bytes) - PACKET_HEADROOM_BYTES;
+      this.sendLimits.maxBytes = Math.min(this.sendLimits.maxBytes ?? Infinity, this.maxStatementBytes);
     }
     await this.invalidation.start();
     // The queue goes in the revoking transaction; caches and sockets only after its commit, so no
@@ -232,10 +249,20 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Accepts an encrypted message: one envelope per device, stored in one transaction, then pushed.
    * A resend of a client message id already accepted returns the first ack and stores nothing.
-   * @throws TOO_MANY_DEVICES, CIPHERTEXT_TOO_LARGE, RATE_LIMITED, NOT_PAIRED, DEVICES_MISMATCH
+   * @throws TOO_MANY_DEVICES, CIPHERTEXT_TOO_LARGE, MESSAGE_TOO_LARGE, RATE_LIMITED, NOT_PAIRED, DEVICES_MISMATCH
    */
   async send(auth: AuthContext, request: MessageSendRequest): Promise<MessageSendAck> {
     this.checkLimits(request);
+    const bytes = this.statementBytes(request.envelopes);
+    if (bytes > this.maxStatementBytes) {
+      // Written alone it would still exceed the packet limit and fail on every retry.
+      throw messagingError(
+        MessagingErrorCode.MessageTooLarge,
+        'the ciphertexts of this message are too large together to store; send fewer or smaller ones',
+        // Upper bound of the ciphertext bytes of one message (each envelope also costs a few hundred).
+        { maxTotalBytes: Math.floor(this.maxStatementBytes / this.bytesFactor) },
+      );
+    }
     await this.rateLimiter.consume(auth.deviceId);
     const key = `${auth.deviceId}:${request.clientMessageId}`;
     const running = this.inflight.get(key);
@@ -364,6 +391,17 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     return total;
   }
 
+  /** What a send's rows cost in its batch statement. */
+  private statementBytes(envelopes: { ciphertext: string }[]): number {
+    let bytes = SEND_ROW_OVERHEAD_BYTES; // the messages row
+    for (const e of envelopes) bytes += base64DecodedLength(e.ciphertext) * this.bytesFactor + SEND_ROW_OVERHEAD_BYTES;
+    return bytes;
+  }
+
+  private get bytesFactor(): number {
+    return this.singleConnection ? 1 : MYSQL_HEX_FACTOR;
+  }
+
   private checkLimits(request: { envelopes: { deviceId: string; ciphertext: string }[] }): void {
     const { maxDevicesPerMessage, maxCiphertextBytes } = this.config.messaging;
     if (request.envelopes.length > maxDevicesPerMessage) {
@@ -432,7 +470,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     }));
     let stored: EnvelopeEntity[];
     try {
-      const bytes = envelopes.reduce((sum, e) => sum + e.ciphertext.length + SEND_ROW_OVERHEAD_BYTES, 0);
+      const bytes = this.statementBytes(request.envelopes);
       stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1, bytes);
     } catch (error) {
       if (!(error instanceof DuplicateSend)) throw error;

@@ -13,6 +13,11 @@ export const REALTIME_ERROR_CODES = [
   'DEVICES_MISMATCH',
   /** A ciphertext is larger than the configured limit (`details.maxBytes`). */
   'CIPHERTEXT_TOO_LARGE',
+  /**
+   * The ciphertexts of one send are too large together for the database to store in one statement
+   * (`details.maxTotalBytes`); resending cannot succeed.
+   */
+  'MESSAGE_TOO_LARGE',
   /** More envelopes than the configured limit (`details.maxDevices`). */
   'TOO_MANY_DEVICES',
   /** The device sends faster than its limit (`details.retryAfterMs`). */

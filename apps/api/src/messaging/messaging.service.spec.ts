@@ -10,6 +10,7 @@ import { MessagingService, type MessageSendRequest } from './messaging.service.j
 import type { SendRateLimiter } from './send-rate-limiter.js';
 
 const ALICE = { userId: 'a0000000-0000-4000-8000-000000000001', deviceId: 'a0000000-0000-4000-8000-0000000000d1' };
+const ALICE_LAPTOP = 'a0000000-0000-4000-8000-0000000000d3';
 const BOB = { userId: 'b0000000-0000-4000-8000-000000000002', deviceId: 'b0000000-0000-4000-8000-0000000000d2' };
 
 /** An in-memory stand-in for the two tables, enforcing the unique client message id like the index. */
@@ -57,7 +58,7 @@ function fakeStore() {
   return { repo, inserts };
 }
 
-function setup(canCommunicate = true, flushMaxRows = 100) {
+function setup(canCommunicate = true, flushMaxRows = 100, aliceDevices = [ALICE.deviceId]) {
   const store = fakeStore();
   const config = {
     // SQLite: the TypeORM write path, which the fake store speaks (MySQL batches go through MysqlBatchWriter).
@@ -74,11 +75,12 @@ function setup(canCommunicate = true, flushMaxRows = 100) {
     },
   } as unknown as AppConfig;
   const devices = {
-    list: async (userId: string) => [
-      { id: userId === BOB.userId ? BOB.deviceId : ALICE.deviceId, registrationId: null },
-    ],
+    list: async (userId: string) =>
+      userId === BOB.userId
+        ? [{ id: BOB.deviceId, registrationId: null }]
+        : aliceDevices.map((id) => ({ id, registrationId: null })),
   };
-  const emitter = { send: jest.fn(), sendVolatile: jest.fn() };
+  const emitter = { send: jest.fn(), sendVolatile: jest.fn(), sendExcept: jest.fn() };
   const sut = new MessagingService(
     store.repo as never,
     store.repo as never,
@@ -152,5 +154,18 @@ describe(MessagingService.name, () => {
     const { sut } = setup(true, 10_000);
     const { maxRows } = (sut as unknown as { sendLimits: { maxRows: number } }).sendLimits;
     expect(maxRows * 11).toBeLessThanOrEqual(32_766);
+  });
+
+  it("tells the sender's other devices it was sent, never the sending device (even while it drains)", async () => {
+    const { sut, emitter } = setup(true, 100, [ALICE.deviceId, ALICE_LAPTOP]);
+    const withSyncCopy = request('c-status');
+    withSyncCopy.envelopes.push({ ...withSyncCopy.envelopes[0]!, deviceId: ALICE_LAPTOP });
+    await sut.send(ALICE, withSyncCopy);
+    expect(emitter.sendExcept).toHaveBeenCalledWith(
+      'message:status',
+      `user:${ALICE.userId}`,
+      `device-control:${ALICE.deviceId}`,
+      expect.objectContaining({ clientMessageId: 'c-status', status: 'sent' }),
+    );
   });
 });

@@ -22,7 +22,7 @@ import { KeysService } from '../keys/keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
-import { deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
+import { deviceControlRoom, deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
 import { EnvelopeEntity } from './envelope.entity.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-committer.js';
 import { MessageEntity } from './message.entity.js';
@@ -491,7 +491,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     // The sending device has the ack; `sent` goes to the sender's other devices, if there are any.
     const otherOwnDevice = [...ownerOf].some(([id, owner]) => owner === auth.userId && id !== auth.deviceId);
     if (request.kind === 'message' && otherOwnDevice) {
-      this.emitter.sendExcept('message:status', userRoom(auth.userId), deviceRoom(auth.deviceId), {
+      // The control room, not the device room: the latter is joined only after the queue drain.
+      this.emitter.sendExcept('message:status', userRoom(auth.userId), deviceControlRoom(auth.deviceId), {
         messageId: message.id,
         clientMessageId: request.clientMessageId,
         recipientUserId: request.recipientUserId,

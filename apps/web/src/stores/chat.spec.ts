@@ -293,6 +293,24 @@ describe('useChatStore', () => {
     expect(follower.chat.connection).toBe('online');
   }, 30_000);
 
+  it('warns every tab when one of my own devices presents another identity key', async () => {
+    const { relay, alice } = await twoDevices();
+    await relayDevice(relay, ALICE, 2, { freshIdentity: true, service: false });
+    const locks = fakeLocks();
+    const leader = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await leader.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(leader.chat);
+    expect(leader.chat.ownIdentityMismatch).toBe(false);
+
+    await leader.chat.send(BOB, 'not for a device with another key');
+    await until(() => expect(leader.chat.ownIdentityMismatch).toBe(true));
+
+    const follower = tab(alice, { id: BOB, handle: 'bob' }, locks);
+    await follower.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(follower.chat);
+    await until(() => expect(follower.chat.ownIdentityMismatch).toBe(true));
+  }, 30_000);
+
   it('loads the SDK outbox before the first flush, so a queued send is not encrypted again', async () => {
     const { alice, bob } = await twoDevices();
     const first = tab(alice, { id: BOB, handle: 'bob' });

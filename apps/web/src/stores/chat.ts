@@ -92,6 +92,8 @@ type ChatEvent =
   | { t: 'presence'; presence: Presence }
   | { t: 'identity'; conversationId: string; changed: boolean }
   | { t: 'connection'; state: ConnectionState }
+  /** One of this account's own devices presented another identity key: it gets no sync copies. */
+  | { t: 'own-identity' }
   /** The leader's answer to `hello`: the state a new tab cannot read from the history. */
   | {
       t: 'snapshot';
@@ -99,6 +101,7 @@ type ChatEvent =
       typing: Record<string, boolean>;
       presence: Record<string, Presence>;
       identity: Record<string, boolean>;
+      ownIdentityMismatch: boolean;
     };
 
 /** An action, as run in the leader. */
@@ -167,6 +170,8 @@ export const useChatStore = defineStore('chat', () => {
   const identityChanged = shallowReactive<Record<ConversationId, boolean>>({});
   /** Set when this tab's database was upgraded by a newer tab, or an older tab blocks the upgrade. */
   const storageProblem = ref<ChatStorageProblem | null>(null);
+  /** True once one of this account's own devices presented an identity key other than ours (see ChatService `own-identity`). */
+  const ownIdentityMismatch = ref(false);
   /** Calls this follower forwarded, until the leader answers. */
   const forwarded = new Map<string, ForwardedCall>();
   /** Calls the leader took from followers (by call id), so one asked again runs once. */
@@ -241,11 +246,15 @@ export const useChatStore = defineStore('chat', () => {
       case 'connection':
         connection.value = event.state;
         return;
+      case 'own-identity':
+        ownIdentityMismatch.value = true;
+        return;
       case 'snapshot':
         connection.value = event.connection;
         Object.assign(typing, event.typing);
         Object.assign(presence, event.presence);
         Object.assign(identityChanged, event.identity);
+        if (event.ownIdentityMismatch) ownIdentityMismatch.value = true;
         return;
     }
   }
@@ -257,6 +266,7 @@ export const useChatStore = defineStore('chat', () => {
       typing: { ...typing },
       presence: { ...presence },
       identity: { ...identityChanged },
+      ownIdentityMismatch: ownIdentityMismatch.value,
     };
   }
 
@@ -550,6 +560,7 @@ export const useChatStore = defineStore('chat', () => {
     pipeline.on('presence', (p) => publish({ t: 'presence', presence: p }));
     pipeline.on('identity', (conversationId, changed) => publish({ t: 'identity', conversationId, changed }));
     pipeline.on('connection', (state) => publish({ t: 'connection', state }));
+    pipeline.on('own-identity', () => publish({ t: 'own-identity' }));
     const shutdown = () => {
       for (const off of detach) off();
       pipeline.stop();
@@ -614,12 +625,14 @@ export const useChatStore = defineStore('chat', () => {
       for (const key of Object.keys(record)) delete (record as Record<string, unknown>)[key];
     }
     connection.value = 'idle';
+    ownIdentityMismatch.value = false;
   }
 
   return {
     conversations,
     connection,
     storageProblem,
+    ownIdentityMismatch,
     items,
     loadOlder,
     send,

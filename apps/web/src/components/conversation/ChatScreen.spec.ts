@@ -225,6 +225,21 @@ describe('ChatScreen', () => {
     sut.unmount();
   });
 
+  it('warns at the account level when one of my own devices has another identity key', async () => {
+    const calm = await mountScreen(fakeChatStore({ conversations: [aConversation()] }), 'user-bob');
+    expect(calm.sut.find('.chat__own-identity').exists()).toBe(false);
+    calm.sut.unmount();
+
+    const fake = fakeChatStore({ conversations: [aConversation()] });
+    Object.assign(fake.store, { ownIdentityMismatch: true });
+    const { sut } = await mountScreen(fake, 'user-bob');
+    const warning = sut.get('.chat__own-identity');
+    expect(warning.attributes('role')).toBe('alert');
+    expect(warning.text()).toContain('different safety key');
+    expect(warning.findComponent(RouterLinkStub).props('to')).toEqual({ name: 'devices' });
+    sut.unmount();
+  });
+
   it('keeps an unsent draft per conversation', async () => {
     const fake = fakeChatStore({ conversations: [aConversation(), aConversation({ id: 'u-dave', handle: 'dave' })] });
     const { sut } = await mountScreen(fake, 'user-bob');

@@ -10,6 +10,8 @@ export interface ChatStoreView {
   readonly connection: ConnectionState;
   /** This tab cannot use its database: `reload` (upgraded by a newer tab) or `close-other-tabs`. */
   readonly storageProblem?: 'reload' | 'close-other-tabs' | null;
+  /** One of the user's own devices presented another identity key (it gets no copies of sent messages). */
+  readonly ownIdentityMismatch?: boolean;
   /** Reactive timeline of one conversation, oldest first. */
   items(conversationId: string): readonly ChatItem[];
   loadOlder(conversationId: string): Promise<HistoryPage>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import type { Envelope, MessageSendAck, QueueNotice } from '@pairchat/messaging';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
@@ -361,6 +361,37 @@ describeE2E('realtime messaging', () => {
       const again = await connect(bob);
       await again.waitFor('queue:empty');
       expect(again.all('message:new')).toHaveLength(0);
+    });
+
+    it('reports a message delivered once when two recipient devices ack it in the same millisecond', async () => {
+      const [alice, bob] = await pairedUsers();
+      const phone = await loginAs(sut, bob.handle);
+      const messaging = sut.app.get(MessagingService);
+      const auth = (u: TestUser) => ({ userId: u.id, deviceId: u.deviceId });
+      const { messageId } = await messaging.send(auth(alice), {
+        clientMessageId: randomUUID(),
+        recipientUserId: bob.id,
+        kind: 'message',
+        envelopes: [bob, phone].map((d) => ({
+          deviceId: d.deviceId,
+          registrationId: REGISTRATION_ID,
+          type: 3 as const,
+          ciphertext: fakeCiphertext(),
+        })),
+      });
+      const reported: string[] = [];
+      messaging.onDelivered((messages) => reported.push(...messages.map((m) => m.messageId)));
+      const [[onBob], [onPhone]] = await Promise.all(
+        [bob, phone].map((d) => messaging.pendingFor(d.deviceId, new Set(), 10)),
+      );
+      const now = jest.spyOn(Date, 'now').mockReturnValue(Date.now());
+      try {
+        expect(await messaging.ack(auth(bob), [onBob!.payload.id])).toBe(1);
+        expect(await messaging.ack(auth(phone), [onPhone!.payload.id])).toBe(1);
+      } finally {
+        now.mockRestore();
+      }
+      expect(reported.filter((id) => id === messageId)).toEqual([messageId]);
     });
 
     it('sends unacked envelopes again on the next connect', async () => {

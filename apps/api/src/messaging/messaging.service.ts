@@ -649,28 +649,30 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     const ownedParams = [...allIds, ...withIds.flatMap((j) => [j.deviceId, ...j.envelopeIds])];
     const firstCopies = `e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\``;
     // Joins, not IN (subquery): MariaDB runs an UPDATE's IN-subquery once per row of `messages`.
-    const [locked, , delivered] = (await writer.transaction(
+    // The undelivered messages are locked and read first, then updated: exactly those rows are
+    // reported, so two batches (in the same millisecond, or on two nodes) never both report one.
+    const [locked, undelivered] = (await writer.transaction(
       [
         {
           sql: `SELECT e.\`id\`, e.\`device_id\` AS deviceId FROM \`envelopes\` e WHERE ${owned('e.')} FOR UPDATE`,
           params: ownedParams,
         },
         {
-          sql: `UPDATE \`messages\` m JOIN \`envelopes\` e ON m.\`id\` = e.\`message_id\` SET m.\`delivered_at\` = ? WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')}`,
-          params: [deliveredAt, ...ownedParams],
+          sql: `SELECT m.\`id\`, m.\`sender_user_id\` AS senderUserId, m.\`client_message_id\` AS clientMessageId, m.\`recipient_user_id\` AS recipientUserId FROM \`envelopes\` e JOIN \`messages\` m ON m.\`id\` = e.\`message_id\` WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')} FOR UPDATE`,
+          params: ownedParams,
         },
         {
-          sql: `SELECT DISTINCT m.\`id\`, m.\`sender_user_id\` AS senderUserId, m.\`client_message_id\` AS clientMessageId, m.\`recipient_user_id\` AS recipientUserId FROM \`envelopes\` e JOIN \`messages\` m ON m.\`id\` = e.\`message_id\` WHERE m.\`delivered_at\` = ? AND ${firstCopies} AND ${owned('e.')}`,
+          sql: `UPDATE \`messages\` m JOIN \`envelopes\` e ON m.\`id\` = e.\`message_id\` SET m.\`delivered_at\` = ? WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')}`,
           params: [deliveredAt, ...ownedParams],
         },
         { sql: `DELETE FROM \`envelopes\` WHERE ${owned('')}`, params: ownedParams },
       ],
       'READ COMMITTED',
-    )) as [{ id: number | string; deviceId: string }[], unknown, DeliveredRow[]];
+    )) as [{ id: number | string; deviceId: string }[], DeliveredRow[]];
     const ownerOf = new Map(locked.map((r) => [String(r.id), r.deviceId]));
     return {
       removed: jobs.map((job) => job.envelopeIds.filter((id) => ownerOf.get(id) === job.deviceId)),
-      delivered,
+      delivered: [...new Map(undelivered.map((m) => [m.id, m])).values()],
     };
   }
 
@@ -705,16 +707,18 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
             ),
           ];
           if (candidates.length === 0) return { removed, delivered: [] as DeliveredRow[] };
-          // Only forward: a message already delivered keeps its first delivery time, and only the
-          // rows this transaction moved come back (their delivered_at is exactly ours).
-          await manager.query(
-            `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
-            [deliveredAt, ...candidates],
-          );
+          // Only forward: a message already delivered keeps its first delivery time. The undelivered
+          // ones are read, then moved: SQLite has one writer, so exactly these rows move, and a
+          // batch in the same millisecond cannot report them again.
           const delivered = (await manager.query(
-            `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` = ?`,
-            [...candidates, deliveredAt],
+            `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
+            candidates,
           )) as DeliveredRow[];
+          if (delivered.length === 0) return { removed, delivered };
+          await manager.query(
+            `UPDATE \`messages\` SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(delivered.length)}) AND \`delivered_at\` IS NULL`,
+            [deliveredAt, ...delivered.map((m) => m.id)],
+          );
           return { removed, delivered };
         });
     if (delivered.length > 0) {

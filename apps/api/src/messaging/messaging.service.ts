@@ -760,80 +760,91 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     const ids = candidates.map((c) => c.id);
     const lock = this.singleConnection ? '' : ' FOR UPDATE';
 
-    const notices: { room: string; item: QueueItem }[] = [];
-    const expired = await this.transaction(async (manager) => {
-      const stale = (await manager.query(
-        `SELECT \`id\`, \`device_id\` AS deviceId, \`user_id\` AS userId, \`kind\`, \`message_id\` AS messageId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(ids.length)}) AND \`created_at\` < ?${lock}`,
-        [...ids, cutoff],
-      )) as {
-        id: string | number;
-        deviceId: string;
-        userId: string;
-        kind: string;
-        messageId: string | null;
-        conversationUserId: string | null;
-      }[];
-      if (stale.length === 0) return 0; // acked meanwhile, or another node expired them
-      await manager.query(
-        `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(stale.length)})`,
-        stale.map((e) => e.id),
-      );
-
-      const lostPerDevice = new Map<string, { userId: string; count: number }>();
-      for (const e of stale) {
-        const entry = lostPerDevice.get(e.deviceId) ?? { userId: e.userId, count: 0 };
-        entry.count++;
-        lostPerDevice.set(e.deviceId, entry);
-      }
-      for (const [deviceId, { userId, count }] of lostPerDevice) {
-        const row = await this.insertNotice(manager, deviceId, userId, 'gap', { count }, now);
-        notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
-      }
-
-      const undeliveredIds = [
-        ...new Set(
-          stale.filter((e) => e.kind === 'message' && e.userId === e.conversationUserId).map((e) => e.messageId!),
-        ),
-      ];
-      // Never delivered, and no recipient envelope of it left (else a later batch tells the sender).
-      const undelivered = undeliveredIds.length
-        ? ((await manager.query(
-            `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` m WHERE m.\`id\` IN (${marks(undeliveredIds.length)}) AND m.\`delivered_at\` IS NULL AND NOT EXISTS (SELECT 1 FROM \`envelopes\` e WHERE e.\`message_id\` = m.\`id\` AND e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\`)`,
+    let notices: { room: string; item: QueueItem }[] = [];
+    const expired = await retryDeadlocks(() =>
+      this.transaction(async (manager) => {
+        notices = [];
+        const stale = (await manager.query(
+          `SELECT \`id\`, \`device_id\` AS deviceId, \`user_id\` AS userId, \`kind\`, \`message_id\` AS messageId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(ids.length)}) AND \`created_at\` < ?${lock}`,
+          [...ids, cutoff],
+        )) as {
+          id: string | number;
+          deviceId: string;
+          userId: string;
+          kind: string;
+          messageId: string | null;
+          conversationUserId: string | null;
+        }[];
+        if (stale.length === 0) return 0; // acked meanwhile, or another node expired them
+        const undeliveredIds = [
+          ...new Set(
+            stale.filter((e) => e.kind === 'message' && e.userId === e.conversationUserId).map((e) => e.messageId!),
+          ),
+        ].sort();
+        // Two nodes expiring different envelopes of one message would each still see the other's
+        // envelope and neither would tell the sender: the message rows are locked first (envelopes,
+        // then messages, as acks lock them), so the second waits and then sees the first's delete.
+        if (lock && undeliveredIds.length > 0)
+          await manager.query(
+            `SELECT \`id\` FROM \`messages\` WHERE \`id\` IN (${marks(undeliveredIds.length)}) ORDER BY \`id\`${lock}`,
             undeliveredIds,
-          )) as { id: string; senderUserId: string; recipientUserId: string }[])
-        : [];
-      const bySender = new Map<string, { senderUserId: string; recipientUserId: string; messageIds: string[] }>();
-      for (const m of undelivered) {
-        const key = `${m.senderUserId}:${m.recipientUserId}`;
-        const entry = bySender.get(key) ?? {
-          senderUserId: m.senderUserId,
-          recipientUserId: m.recipientUserId,
-          messageIds: [],
-        };
-        entry.messageIds.push(m.id);
-        bySender.set(key, entry);
-      }
-      const senderDevices = new Map<string, string[]>();
-      for (const { senderUserId, recipientUserId, messageIds } of bySender.values()) {
-        if (!senderDevices.has(senderUserId))
-          senderDevices.set(
-            senderUserId,
-            (await this.devices.list(senderUserId, '')).map((d) => d.id),
           );
-        for (const deviceId of senderDevices.get(senderUserId)!) {
-          const row = await this.insertNotice(
-            manager,
-            deviceId,
-            senderUserId,
-            'expired',
-            { recipientUserId, messageIds },
-            now,
-          );
+        await manager.query(
+          `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(stale.length)})`,
+          stale.map((e) => e.id),
+        );
+
+        const lostPerDevice = new Map<string, { userId: string; count: number }>();
+        for (const e of stale) {
+          const entry = lostPerDevice.get(e.deviceId) ?? { userId: e.userId, count: 0 };
+          entry.count++;
+          lostPerDevice.set(e.deviceId, entry);
+        }
+        for (const [deviceId, { userId, count }] of lostPerDevice) {
+          const row = await this.insertNotice(manager, deviceId, userId, 'gap', { count }, now);
           notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
         }
-      }
-      return stale.length;
-    });
+
+        // Never delivered, and no recipient envelope of it left (else a later batch tells the sender).
+        const undelivered = undeliveredIds.length
+          ? ((await manager.query(
+              `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` m WHERE m.\`id\` IN (${marks(undeliveredIds.length)}) AND m.\`delivered_at\` IS NULL AND NOT EXISTS (SELECT 1 FROM \`envelopes\` e WHERE e.\`message_id\` = m.\`id\` AND e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\`)`,
+              undeliveredIds,
+            )) as { id: string; senderUserId: string; recipientUserId: string }[])
+          : [];
+        const bySender = new Map<string, { senderUserId: string; recipientUserId: string; messageIds: string[] }>();
+        for (const m of undelivered) {
+          const key = `${m.senderUserId}:${m.recipientUserId}`;
+          const entry = bySender.get(key) ?? {
+            senderUserId: m.senderUserId,
+            recipientUserId: m.recipientUserId,
+            messageIds: [],
+          };
+          entry.messageIds.push(m.id);
+          bySender.set(key, entry);
+        }
+        const senderDevices = new Map<string, string[]>();
+        for (const { senderUserId, recipientUserId, messageIds } of bySender.values()) {
+          if (!senderDevices.has(senderUserId))
+            senderDevices.set(
+              senderUserId,
+              (await this.devices.list(senderUserId, '')).map((d) => d.id),
+            );
+          for (const deviceId of senderDevices.get(senderUserId)!) {
+            const row = await this.insertNotice(
+              manager,
+              deviceId,
+              senderUserId,
+              'expired',
+              { recipientUserId, messageIds },
+              now,
+            );
+            notices.push({ room: deviceRoom(deviceId), item: this.toQueueItem(row) });
+          }
+        }
+        return stale.length;
+      }),
+    );
     // A full batch of candidates means more may wait, however many of them were still there.
     return { expired, notices, more: candidates.length === EXPIRY_BATCH };
   }

@@ -161,8 +161,11 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     this.singleConnection = config.database.type === 'sqlite';
     const policy = new SendPolicy(pairing, devices, keys, config.messaging.policyCacheMs);
     this.policy = policy;
-    this.invalidation = new PolicyInvalidation(redis, `${config.redisKeyPrefix}send-policy`, (change) =>
-      change.kind === 'pair' ? policy.forgetPair(...change.userIds) : policy.forgetDevices(change.userId),
+    this.invalidation = new PolicyInvalidation(
+      redis,
+      `${config.redisKeyPrefix}send-policy`,
+      (change) => (change.kind === 'pair' ? policy.forgetPair(...change.userIds) : policy.forgetDevices(change.userId)),
+      () => policy.clear(),
     );
     pairing.onChange((userId, otherUserId) =>
       this.invalidation.publish({ kind: 'pair', userIds: [userId, otherUserId] }),

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis/redis.module.js';
 
@@ -28,11 +29,17 @@ function parseChange(raw: string): PolicyChange | null {
  */
 export class PolicyInvalidation {
   private sub: Redis | undefined;
+  private readonly logger = new Logger('PolicyInvalidation');
 
+  /**
+   * @param resync - drops every cached entry: called when invalidations may have been missed (the
+   *   subscriber reconnected) or may not reach the other nodes (a publish failed)
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly channel: string,
     private readonly apply: (change: PolicyChange) => void,
+    private readonly resync: () => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -44,6 +51,9 @@ export class PolicyInvalidation {
       if (change) this.apply(change);
     });
     await this.sub.subscribe(this.channel);
+    // Every later `ready` is a reconnect (ioredis subscribes again by itself): what was published
+    // while this node was away is lost, so start over.
+    this.sub.on('ready', () => this.resync());
   }
 
   async stop(): Promise<void> {
@@ -53,7 +63,11 @@ export class PolicyInvalidation {
   /** Drops the entries here, then on every other node. */
   publish(change: PolicyChange): void {
     this.apply(change);
-    // Best effort across nodes: if Redis is down, the other nodes see the change within the cache ttl.
-    this.redis?.publish(this.channel, JSON.stringify(change)).catch(() => undefined);
+    // Best effort across nodes: if Redis is down, the other nodes see the change within the cache
+    // ttl (their subscribers reconnect and resync too). Here everything starts over.
+    this.redis?.publish(this.channel, JSON.stringify(change)).catch((error: Error) => {
+      this.logger.warn(`send-policy invalidation not published (${error.name}); caches cleared here`);
+      this.resync();
+    });
   }
 }

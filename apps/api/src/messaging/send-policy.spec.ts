@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { PairingService } from '../pairing/pairing.service.js';
-import { SendPolicy } from './send-policy.js';
+import { MAX_PAIR_TTL_MS, SendPolicy } from './send-policy.js';
 
 describe(SendPolicy.name, () => {
   const setup = (ttlMs: number) => {
@@ -86,5 +86,22 @@ describe(SendPolicy.name, () => {
     await sut.canCommunicate('a', 'b');
     await sut.canCommunicate('a', 'b');
     expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks a pair again within MAX_PAIR_TTL_MS however long device lists are kept', async () => {
+    const { sut, canCommunicate, advance } = setup(1_800_000);
+    await sut.canCommunicate('a', 'b');
+    advance(MAX_PAIR_TTL_MS + 1);
+    await sut.canCommunicate('a', 'b');
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+  });
+
+  it('forgets every pair and device list on clear', async () => {
+    const { sut, canCommunicate, list } = setup(60_000);
+    await Promise.all([sut.canCommunicate('a', 'b'), sut.activeDevices('u')]);
+    sut.clear();
+    await Promise.all([sut.canCommunicate('a', 'b'), sut.activeDevices('u')]);
+    expect(canCommunicate).toHaveBeenCalledTimes(2);
+    expect(list).toHaveBeenCalledTimes(2);
   });
 });

@@ -23,6 +23,11 @@ const REFRESH_AHEAD = 0.2;
  * block, unblock) is pushed to the caches, so the ttl only bounds a lost invalidation.
  */
 const PAIR_TTL_FACTOR = 6;
+/**
+ * Whatever the device-list ttl, a pair check is asked again at least this often: invalidation is
+ * best effort (Redis pub/sub), and a block must not wait long on a lost one.
+ */
+export const MAX_PAIR_TTL_MS = 60_000;
 
 interface Entry<T> {
   value: Promise<T>;
@@ -36,7 +41,7 @@ interface Entry<T> {
  * Concurrent misses for one key share one query. Pairing changes (pair, unpair, block, unblock) and
  * revocations drop their entries at once, on every node (see PolicyInvalidation); only a new device
  * or a device's first key upload is seen within `ttlMs`. With `ttlMs` 0 every call asks the owning service.
- * Pair checks are kept {@link PAIR_TTL_FACTOR} times longer.
+ * Pair checks are kept {@link PAIR_TTL_FACTOR} times longer, at most {@link MAX_PAIR_TTL_MS}.
  */
 export class SendPolicy {
   private readonly pairs = new Map<string, Entry<boolean>>();
@@ -55,7 +60,7 @@ export class SendPolicy {
       this.pairs,
       pairKey(userId, otherUserId),
       () => this.pairing.canCommunicate(userId, otherUserId),
-      this.ttlMs * PAIR_TTL_FACTOR,
+      Math.min(this.ttlMs * PAIR_TTL_FACTOR, MAX_PAIR_TTL_MS),
     );
   }
 
@@ -70,6 +75,12 @@ export class SendPolicy {
   /** Drops what is known about a user's devices (called when one is revoked). */
   forgetDevices(userId: string): void {
     this.devices.delete(userId);
+  }
+
+  /** Drops everything (an invalidation may have been lost: Redis reconnected, a publish failed). */
+  clear(): void {
+    this.pairs.clear();
+    this.devices.clear();
   }
 
   /** Drops the pair check of two users (called when they pair, unpair, block or unblock). */

@@ -138,6 +138,21 @@ describe(PairchatClient.name, () => {
     expect(sut.pending()).toEqual([old]);
   });
 
+  it('tries loading again after a failed storage read', async () => {
+    const storage = new MemoryStorage();
+    await new Outbox(storage, 'pairchat:outbox').add(payload, 1);
+    const getItem = storage.getItem.bind(storage);
+    let failures = 1;
+    storage.getItem = async (key: string) => {
+      if (failures-- > 0) throw new Error('storage busy');
+      return getItem(key);
+    };
+    const sut = aClient('good', storage);
+    await expect(sut.load()).rejects.toThrow('storage busy');
+    await sut.load();
+    expect(sut.pending()).toEqual([payload]);
+  });
+
   it('loads the stored outbox before connecting, once', async () => {
     const storage = new MemoryStorage();
     const earlier = new Outbox(storage, 'pairchat:outbox');

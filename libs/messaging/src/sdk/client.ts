@@ -155,7 +155,11 @@ export class PairchatClient extends TypedEmitter<PairchatClientEvents> {
       await this.outbox.load();
       await this.loadHandledIds();
       for (const entry of this.outbox.list()) this.statuses.apply(entry.payload.clientMessageId, 'pending');
-    })();
+    })().catch((error: unknown) => {
+      // A failed read (storage busy, quota) is not remembered: the next call tries again.
+      this.loading = undefined;
+      throw error;
+    });
     return this.loading;
   }
 

@@ -59,4 +59,35 @@ describe(subscribeLinkCompleted.name, () => {
       close();
     }
   });
+
+  it('reconnects with a fresh token after TOKEN_EXPIRED (refused or closed) and stops on DEVICE_REVOKED', async () => {
+    const FAST = { minDelayMs: 10, maxDelayMs: 20, jitter: 0 };
+    const seen: unknown[] = [];
+    io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown }).token;
+      seen.push(token);
+      if (token === 't1') next(Object.assign(new Error('expired'), { data: { code: 'TOKEN_EXPIRED' } }));
+      else if (token === 't4') next(Object.assign(new Error('revoked'), { data: { code: 'DEVICE_REVOKED' } }));
+      else next();
+    });
+    io.on('connection', (socket) => {
+      // As the api does when the token of an open socket expires.
+      socket.emit('error', { code: 'TOKEN_EXPIRED', message: 'expired' });
+      socket.disconnect(true);
+    });
+    let n = 0;
+    const close = subscribeLinkCompleted({
+      url,
+      getAccessToken: () => `t${++n}`,
+      onCompleted: () => undefined,
+      backoff: FAST,
+    });
+    try {
+      for (let i = 0; i < 100 && seen.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual(['t1', 't2', 't3', 't4']);
+    } finally {
+      close();
+    }
+  });
 });

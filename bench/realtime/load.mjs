@@ -25,10 +25,30 @@ const summary = (values) => {
 const sockets = new Array(devices.length);
 let phase = null; // { delivered: [], acked: [], counts }
 let cmidSeq = 0;
-const pendingAcks = new Map(); // socket index -> envelope ids
+const pendingAcks = new Map(); // socket index -> { ids: envelope ids, phase: the phase they belong to }
+// Recipient acks go with a callback: an envelope counts as acked once the server answered ok (it
+// left the queue), and the time from receipt to that answer is measured.
 setInterval(() => {
-  for (const [i, ids] of pendingAcks) {
-    while (ids.length) sockets[i].emit('message:ack', { envelopeIds: ids.splice(0, 100) });
+  for (const [i, { ids, byPhase, receivedAt }] of pendingAcks) {
+    while (ids.length) {
+      const batch = ids.splice(0, 100);
+      const owners = byPhase.splice(0, batch.length);
+      const received = receivedAt.splice(0, batch.length);
+      sockets[i].emit('message:ack', { envelopeIds: batch }, (answer) => {
+        const at = performance.now();
+        owners.forEach((p, k) => {
+          if (!p) return;
+          if (answer?.ok) {
+            p.recipientAcked++;
+            p.recipientAckLatency.push(at - received[k]);
+          } else {
+            p.errors++;
+            const code = `ack:${answer?.error?.code ?? 'NO_ANSWER'}`;
+            p.errorCodes[code] = (p.errorCodes[code] ?? 0) + 1;
+          }
+        });
+      });
+    }
   }
   pendingAcks.clear();
 }, 5).unref();
@@ -38,14 +58,27 @@ function onEnvelope(i, envelope) {
   const bytes = Buffer.from(envelope.ciphertext.slice(0, 16), 'base64');
   const sentAt = bytes.readDoubleLE(0);
   const run = bytes.readUInt32LE(8);
-  if (phase && run === phase.run) {
-    phase.lastDeliveredAt = performance.now();
-    phase.deliveredLatency.push(phase.lastDeliveredAt - sentAt);
-    phase.delivered++;
+  // A redelivery (reconnect, drain after a live push) is acked again but counted once per phase.
+  const current = phase && run === phase.run && !phase.seen.has(envelope.messageId) ? phase : null;
+  if (current) {
+    current.seen.add(envelope.messageId);
+    current.lastDeliveredAt = performance.now();
+    current.deliveredLatency.push(current.lastDeliveredAt - sentAt);
+    current.delivered++;
   }
-  let ids = pendingAcks.get(i);
-  if (!ids) pendingAcks.set(i, (ids = []));
-  ids.push(envelope.id);
+  let entry = pendingAcks.get(i);
+  if (!entry) pendingAcks.set(i, (entry = { ids: [], byPhase: [], receivedAt: [] }));
+  entry.ids.push(envelope.id);
+  entry.byPhase.push(current);
+  entry.receivedAt.push(performance.now());
+}
+
+/** `error` events from the server (refused acks, expired tokens...): counted, never ignored. */
+function onServerError(error) {
+  if (!phase) return;
+  phase.errors++;
+  const code = `event:${error?.code ?? 'UNKNOWN'}`;
+  phase.errorCodes[code] = (phase.errorCodes[code] ?? 0) + 1;
 }
 
 const connectStarted = performance.now();
@@ -56,6 +89,7 @@ async function connectOne(i) {
   const socket = new WireSocket(urls[i % urls.length], { token: device.token });
   sockets[i] = socket;
   socket.on('message:new', (e) => onEnvelope(i, e));
+  socket.on('error', onServerError);
   await new Promise((resolve) => {
     socket.on('queue:empty', resolve);
     socket.on('connect_error', () => {
@@ -122,6 +156,7 @@ function sendOne(pairIndex, size, onAcked) {
         current.acked++;
       } else {
         current.errors++;
+        current.sendErrors++;
         const code = answer?.error?.code ?? 'NO_ANSWER';
         current.errorCodes[code] = (current.errorCodes[code] ?? 0) + 1;
       }
@@ -139,9 +174,13 @@ function newPhase() {
     acked: 0,
     delivered: 0,
     errors: 0,
+    sendErrors: 0,
     errorCodes: {},
     ackLatency: [],
     deliveredLatency: [],
+    seen: new Set(),
+    recipientAcked: 0,
+    recipientAckLatency: [],
     started: now,
     lastDeliveredAt: now,
     lastAckedAt: now,
@@ -154,10 +193,16 @@ function newPhase() {
  */
 async function settle() {
   const deadline = performance.now() + 60_000;
-  while (performance.now() < deadline && (phase.acked + phase.errors < phase.sent || phase.delivered < phase.acked))
-    await sleep(20);
+  const open = () =>
+    phase.acked + phase.sendErrors < phase.sent ||
+    phase.delivered < phase.acked ||
+    phase.recipientAcked + countOf(phase, 'ack:') < phase.delivered;
+  while (performance.now() < deadline && open()) await sleep(20);
   await sleep(200);
 }
+
+const countOf = (p, prefix) =>
+  Object.entries(p.errorCodes).reduce((n, [code, count]) => (code.startsWith(prefix) ? n + count : n), 0);
 
 async function rateStep(size, rate) {
   phase = newPhase();
@@ -220,6 +265,8 @@ function report(name, extra) {
     started,
     lastDeliveredAt,
     lastAckedAt,
+    recipientAcked,
+    recipientAckLatency,
   } = phase;
   // Rates over the time it really took (to the last delivery), so a backlog drained after the send
   // window does not count as sustained throughput.
@@ -231,9 +278,13 @@ function report(name, extra) {
       sent,
       acked,
       delivered,
-      undrained: sent - Math.min(acked + errors, delivered + errors),
+      // Sent messages not answered, not delivered, or whose delivery the recipient's ack did not
+      // confirm (the envelope would still be queued on the server).
+      undrained: Math.max(0, sent - phase.sendErrors - Math.min(acked, delivered, recipientAcked)),
       errors,
       errorCodes,
+      recipientAcked,
+      recipientAckMs: summary(recipientAckLatency),
       ackedPerSecond: acked / span(lastAckedAt),
       deliveredPerSecond: delivered / span(lastDeliveredAt),
       ackMs: summary(ackLatency),

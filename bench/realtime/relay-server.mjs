@@ -28,7 +28,7 @@ io.on('connection', (socket) => {
     if (typeof ack === 'function')
       ack({ ok: true, messageId: payload.clientMessageId, serverTimestamp: now, duplicate: false });
   });
-  socket.on('message:ack', () => undefined);
+  socket.on('message:ack', (_payload, ack) => typeof ack === 'function' && ack({ ok: true }));
   socket.emit('queue:empty', {});
 });
 http.listen(port, '127.0.0.1', () => console.log(`RELAY_LISTENING ${http.address().port}`));

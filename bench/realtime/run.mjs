@@ -154,7 +154,11 @@ const restores = new Set();
 function pinService(pid) {
   if (serverCpu === null || !pid) return () => undefined;
   try {
-    const mask = execFileSync('taskset', ['-p', String(pid)]).toString().trim().split(' ').pop();
+    const mask = execFileSync('taskset', ['-p', String(pid)])
+      .toString()
+      .trim()
+      .split(' ')
+      .pop();
     execFileSync('taskset', ['-a', '-p', '-c', serverCpu, String(pid)], { stdio: 'ignore' });
     const restore = () => {
       restores.delete(restore);
@@ -294,7 +298,7 @@ async function runLoad(name, urls, pop, servers) {
 const fmtRow = (r) =>
   r.phase === 'connect'
     ? `${r.devices} devices in ${r.seconds.toFixed(2)} s (${Math.round(r.connectsPerSecond)}/s, ${r.failures} failed)`
-    : `${Math.round(r.deliveredPerSecond)} delivered/s, ${Math.round(r.ackedPerSecond)} acked/s, delivery p50/p99 ${r.deliveryMs.p50}/${r.deliveryMs.p99} ms, ack p99 ${r.ackMs.p99} ms, errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errorCodes) : ''}${r.undrained ? `, ${r.undrained} not drained after 60 s` : ''}`;
+    : `${Math.round(r.deliveredPerSecond)} delivered/s, ${Math.round(r.ackedPerSecond)} acked/s, delivery p50/p99 ${r.deliveryMs.p50}/${r.deliveryMs.p99} ms, ack p99 ${r.ackMs.p99} ms, recipient acks ${r.recipientAcked ?? '?'} (p99 ${r.recipientAckMs?.p99 ?? '?'} ms), errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errorCodes) : ''}${r.undrained ? `, ${r.undrained} not drained after 60 s` : ''}`;
 
 async function scenario(name) {
   const secret = randomBytes(32).toString('hex');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Repository } from 'typeorm';
 import type { SocketEmitter } from '../realtime/socket-emitter.js';
@@ -158,6 +159,26 @@ describe(AuthService.name, () => {
       ]);
       expect(first.status).toBe('fulfilled');
       expect(second).toMatchObject({ status: 'rejected', reason: { code: 'REFRESH_TOKEN_REUSED' } });
+    });
+  });
+
+  describe('refresh-token purge', () => {
+    it('warns when the hourly purge fails', async () => {
+      jest.useFakeTimers();
+      try {
+        sut.onApplicationShutdown();
+        sut.onModuleInit();
+        jest.spyOn(tokens, 'delete').mockRejectedValue(new Error('database is locked'));
+        const warn = jest
+          .spyOn((sut as unknown as { logger: Logger }).logger, 'warn')
+          .mockImplementation(() => undefined);
+        await jest.advanceTimersByTimeAsync(3_600_000);
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(String(warn.mock.calls[0]![0])).toContain('refresh-token purge failed');
+      } finally {
+        sut.onApplicationShutdown();
+        jest.useRealTimers();
+      }
     });
   });
 

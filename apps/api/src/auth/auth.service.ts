@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
@@ -16,6 +16,7 @@ import {
 import * as argon2 from 'argon2';
 import type { Counter } from 'prom-client';
 import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
+import { loggableError } from '../common/loggable-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { DevicesService } from '../devices/devices.service.js';
@@ -47,6 +48,7 @@ export function hashRefreshToken(token: string): string {
 
 @Injectable()
 export class AuthService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('AuthService');
   private dummyHash?: Promise<string>;
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly registrations: Counter;
@@ -69,7 +71,13 @@ export class AuthService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.devices.onRevoke((manager, device) => this.revokeDeviceTokens(device.id, manager));
-    this.purgeTimer = setInterval(() => void this.purgeRefreshTokens().catch(() => undefined), REFRESH_TOKEN_PURGE_MS);
+    this.purgeTimer = setInterval(
+      () =>
+        void this.purgeRefreshTokens().catch((error: unknown) =>
+          this.logger.warn(`refresh-token purge failed: ${JSON.stringify(loggableError(error))}`),
+        ),
+      REFRESH_TOKEN_PURGE_MS,
+    );
     this.purgeTimer.unref();
   }
 

@@ -46,11 +46,12 @@ describeE2E('secrets at rest and in logs', () => {
       .post('/auth/refresh')
       .send({ refreshToken: login.body.refreshToken })
       .expect(200);
-    await request(http).post('/auth/refresh').send({ refreshToken: login.body.refreshToken }).expect(401);
     await request(http)
       .get('/me?token=' + refreshed.body.refreshToken)
       .set('Authorization', `Bearer ${refreshed.body.accessToken}`)
       .expect(200);
+    // A reused refresh token ends the device's session: the newest access token stops working too.
+    await request(http).post('/auth/refresh').send({ refreshToken: login.body.refreshToken }).expect(401);
     await request(http)
       .post('/auth/login')
       .set('content-type', 'application/json')

@@ -61,6 +61,8 @@ function tab(
   return { pinia, chat };
 }
 
+const flushMicrotasks = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 async function twoDevices() {
   const relay = new FakeRelay();
   const alice = { ...(await relayDevice(relay, ALICE, 1, { service: false })), relay };
@@ -376,6 +378,27 @@ describe('useChatStore', () => {
     expect(signOutRevoked).not.toHaveBeenCalled();
     alice.transport.emitEvent('auth-failed', 'DEVICE_REVOKED');
     expect(signOutRevoked).toHaveBeenCalledTimes(1);
+  }, 30_000);
+
+  it('rechecks the session when the server ends it, and reconnects only if a refresh still works', async () => {
+    const { alice } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    const answers = [false, true];
+    const recheckSession = vi.fn(async () => answers.shift()!);
+    Object.assign(chatDependencies, { recheckSession, signOutRevoked: vi.fn() });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    await until(() => expect(a.chat.connection).toBe('online'));
+    const connect = vi.spyOn(alice.transport, 'connect');
+
+    alice.transport.emitEvent('auth-failed', 'UNAUTHORIZED'); // refresh refused: the session store signs out
+    await until(() => expect(recheckSession).toHaveBeenCalledTimes(1));
+    await flushMicrotasks();
+    expect(connect).not.toHaveBeenCalled();
+
+    alice.transport.emitEvent('auth-failed', 'UNAUTHORIZED'); // refresh worked: connect again
+    await until(() => expect(connect).toHaveBeenCalledTimes(1));
+    expect(chatDependencies.signOutRevoked).not.toHaveBeenCalled();
   }, 30_000);
 
   it('stops and asks for a reload when a newer tab upgrades the database', async () => {

@@ -53,6 +53,12 @@ export const chatDependencies: {
   maintainKeys: () => Promise<unknown>;
   /** The handshake was refused with DEVICE_REVOKED: this device was removed elsewhere. */
   signOutRevoked: () => void;
+  /**
+   * The server ended this device's session (`UNAUTHORIZED`: logout elsewhere or refresh-token reuse).
+   * Resolves true when a refresh still works (then the chat reconnects); a refused refresh signs out
+   * with its own reason (e.g. `reused`).
+   */
+  recheckSession: () => Promise<boolean>;
   /** A problem worth a line in the console: names and codes only, never content. */
   log: (line: string) => void;
   /** Leader retry delays; tests shorten them. */
@@ -69,6 +75,13 @@ export const chatDependencies: {
     typeof BroadcastChannel === 'undefined' ? null : (new BroadcastChannel(`pairchat.chat.${name}`) as ChannelLike),
   maintainKeys: () => useDeviceKeysStore().maintain(),
   signOutRevoked: () => useSessionStore().endRevoked('revoked'),
+  recheckSession: () =>
+    useSessionStore()
+      .refresh()
+      .then(
+        () => true,
+        () => false,
+      ),
   log: (line) => console.warn(line),
   forwardTimeoutMs: FORWARD_TIMEOUT_MS,
 };
@@ -548,6 +561,11 @@ export const useChatStore = defineStore('chat', () => {
       client.on('error', (error) => deps.log(`chat: socket error ${describeProblem(error)}`)),
       client.on('auth-failed', (code) => {
         if (code === 'DEVICE_REVOKED') deps.signOutRevoked();
+        else if (code === 'UNAUTHORIZED') {
+          void deps.recheckSession().then((signedIn) => {
+            if (signedIn && service === pipeline) void client.connect();
+          });
+        }
       }),
       client.on('keys-replenish', () => maintainKeys(deps)),
       client.on('keys-rotate', () => maintainKeys(deps)),

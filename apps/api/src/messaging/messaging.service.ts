@@ -23,6 +23,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { PairingService } from '../pairing/pairing.service.js';
 import { REDIS, type RedisClient } from '../redis/redis.module.js';
 import { deviceControlRoom, deviceRoom, SocketEmitter, userRoom } from '../realtime/socket-emitter.js';
+import { retryDeadlocks } from './deadlock-retry.js';
 import { EnvelopeEntity } from './envelope.entity.js';
 import { GroupCommitter, type GroupCommitOptions } from './group-committer.js';
 import { MessageEntity } from './message.entity.js';
@@ -86,8 +87,6 @@ interface DeliveredRow {
  * batch's statements (InnoDB then flushes several commits together). SQLite writes one at a time.
  */
 const WRITE_CONCURRENCY = 4;
-/** A batch that lost a deadlock or a lock wait is retried this many times before its items fail. */
-const DEADLOCK_RETRIES = 3;
 /** Bytes a send row costs in its batch's INSERT besides the ciphertext (ids, columns, SQL). */
 const SEND_ROW_OVERHEAD_BYTES = 400;
 /** mysql2's query() inlines a Buffer as X'<hex>': each ciphertext byte costs two in the statement. */
@@ -97,18 +96,6 @@ const PACKET_HEADROOM_BYTES = 64 * 1024;
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER (3.32+); the envelope INSERT binds 11 per row. */
 const SQLITE_MAX_VARIABLES = 32_766;
 const ENVELOPE_COLUMNS = 11;
-
-/** Runs a write again when MySQL chose it as a deadlock victim (1213) or its lock wait timed out (1205). */
-async function retryDeadlocks<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
-      if (attempt >= DEADLOCK_RETRIES || (errno !== 1213 && errno !== 1205)) throw error;
-    }
-  }
-}
 
 /** `?, ?, ?` */
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');

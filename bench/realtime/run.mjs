@@ -33,7 +33,7 @@ const EXTRA_ENV = Object.fromEntries(
   (arg('env', '') || '')
     .split(',')
     .filter(Boolean)
-    .map((kv) => kv.split('=')),
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const MARIADB_URL = process.env.PAIRCHAT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.PAIRCHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

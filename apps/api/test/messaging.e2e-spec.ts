@@ -464,6 +464,24 @@ describeE2E('realtime messaging', () => {
       const [offline] = await a.waitFor('presence:update', 1, (p) => p.userId === bob.id && !p.online);
       expect(offline.lastSeenAt).toEqual(expect.any(String));
     });
+
+    it('pushes no presence across a block, either way, while other pairs still get it', async () => {
+      const [dave, erin] = await pairedUsers();
+      const frank = await createUser(sut, 'frank');
+      await pair(frank, erin);
+      await pair(frank, dave);
+      await as(erin).post('/blocks', { userId: dave.id }).expect(204);
+      const f = await connect(frank);
+      const d = await connect(dave);
+      await f.waitFor('presence:update', 1, (p) => p.userId === dave.id && p.online);
+      const e = await connect(erin);
+      // Frank hears Erin come online; Dave, blocked by her, does not (and she never heard of him).
+      await f.waitFor('presence:update', 1, (p) => p.userId === erin.id && p.online);
+      d.close();
+      await f.waitFor('presence:update', 1, (p) => p.userId === dave.id && !p.online);
+      expect(d.all('presence:update').filter((p) => p.userId === erin.id)).toEqual([]);
+      expect(e.all('presence:update').filter((p) => p.userId === dave.id)).toEqual([]);
+    });
   });
 
   it('keeps the envelope schema of every pushed message', async () => {

@@ -75,6 +75,27 @@ interface AckJob {
 /** The store answered "already have this client message id". */
 class DuplicateSend extends Error {}
 
+/** An envelope row as the ack and expiry paths read it. */
+interface QueuedRow {
+  id: string | number;
+  deviceId: string;
+  kind: string;
+  messageId: string | null;
+  userId: string;
+  conversationUserId: string | null;
+}
+
+/** Envelope ids are the decimal AUTO_INCREMENT values. */
+const isEnvelopeId = (id: string): boolean => /^[0-9]{1,15}$/.test(id);
+
+/**
+ * The messages whose recipient copies are among `rows`: the first ack of one makes it `delivered`
+ * (sync copies to the sender's own devices and receipts do not).
+ */
+const firstCopiesOf = (rows: QueuedRow[]): string[] => [
+  ...new Set(rows.filter((r) => r.kind === 'message' && r.userId === r.conversationUserId).map((r) => r.messageId!)),
+];
+
 interface DeliveredRow {
   id: string;
   senderUserId: string;
@@ -621,49 +642,54 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * MySQL: a batch of acks in one round trip. Each job's ids count only for its own device (the
-   * predicate pairs them); the rows are locked first, so of two batches acking the same envelope
-   * only one removes it, and only the transaction that moved `delivered_at` reports the delivery.
+   * MySQL: a batch of acks in two round trips, every statement by primary key. The envelopes are
+   * locked and read first; each job keeps only its own device's (so a device cannot remove another's
+   * queue). Then the undelivered messages among them are locked and read, moved to delivered, and
+   * the envelopes deleted, with the COMMIT: exactly the rows read are reported, so two batches (in
+   * the same millisecond, or on two nodes) never both report one delivery.
    */
   private async writeAcksMysql(
     writer: MysqlBatchWriter,
     jobs: AckJob[],
     deliveredAt: number,
   ): Promise<{ removed: string[][]; delivered: DeliveredRow[] }> {
-    const withIds = jobs.filter((j) => j.envelopeIds.length > 0);
-    if (withIds.length === 0) return { removed: jobs.map(() => []), delivered: [] };
-    // The flat id list lets the primary key find the rows; the pairs then keep each job's own.
-    const allIds = withIds.flatMap((j) => j.envelopeIds);
-    const owned = (e: string) =>
-      `${e}\`id\` IN (${marks(allIds.length)}) AND (${withIds.map((j) => `(${e}\`device_id\` = ? AND ${e}\`id\` IN (${marks(j.envelopeIds.length)}))`).join(' OR ')})`;
-    const ownedParams = [...allIds, ...withIds.flatMap((j) => [j.deviceId, ...j.envelopeIds])];
-    const firstCopies = `e.\`kind\` = 'message' AND e.\`user_id\` = e.\`conversation_user_id\``;
-    // Joins, not IN (subquery): MariaDB runs an UPDATE's IN-subquery once per row of `messages`.
-    // The undelivered messages are locked and read first, then updated: exactly those rows are
-    // reported, so two batches (in the same millisecond, or on two nodes) never both report one.
-    const [locked, undelivered] = (await writer.transaction(
+    // Envelope ids are decimal integers; anything else matches no row.
+    const ids = [...new Set(jobs.flatMap((j) => j.envelopeIds))].filter(isEnvelopeId).map(Number);
+    if (ids.length === 0) return { removed: jobs.map(() => []), delivered: [] };
+    const [, finished, { removed, readsMessages }] = await writer.transactionInTwo(
       [
         {
-          sql: `SELECT e.\`id\`, e.\`device_id\` AS deviceId FROM \`envelopes\` e WHERE ${owned('e.')} FOR UPDATE`,
-          params: ownedParams,
+          sql: `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` FORCE INDEX (PRIMARY) WHERE \`id\` IN (${marks(ids.length)}) FOR UPDATE`,
+          params: ids,
         },
-        {
-          sql: `SELECT m.\`id\`, m.\`sender_user_id\` AS senderUserId, m.\`client_message_id\` AS clientMessageId, m.\`recipient_user_id\` AS recipientUserId FROM \`envelopes\` e JOIN \`messages\` m ON m.\`id\` = e.\`message_id\` WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')} FOR UPDATE`,
-          params: ownedParams,
-        },
-        {
-          sql: `UPDATE \`messages\` m JOIN \`envelopes\` e ON m.\`id\` = e.\`message_id\` SET m.\`delivered_at\` = ? WHERE m.\`delivered_at\` IS NULL AND ${firstCopies} AND ${owned('e.')}`,
-          params: [deliveredAt, ...ownedParams],
-        },
-        { sql: `DELETE FROM \`envelopes\` WHERE ${owned('')}`, params: ownedParams },
       ],
+      ([locked]) => {
+        const byId = new Map((locked as QueuedRow[]).map((r) => [String(r.id), r]));
+        const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
+        const owned = [...new Set(removed.flat())].map((id) => byId.get(id)!);
+        if (owned.length === 0) return { statements: [], result: { removed, readsMessages: false } };
+        const candidates = firstCopiesOf(owned);
+        const move = candidates.length
+          ? [
+              {
+                sql: `SELECT \`id\`, \`sender_user_id\` AS senderUserId, \`client_message_id\` AS clientMessageId, \`recipient_user_id\` AS recipientUserId FROM \`messages\` FORCE INDEX (PRIMARY) WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL FOR UPDATE`,
+                params: candidates,
+              },
+              {
+                sql: `UPDATE \`messages\` FORCE INDEX (PRIMARY) SET \`delivered_at\` = ? WHERE \`id\` IN (${marks(candidates.length)}) AND \`delivered_at\` IS NULL`,
+                params: [deliveredAt, ...candidates],
+              },
+            ]
+          : [];
+        const remove = {
+          sql: `DELETE e FROM \`envelopes\` e FORCE INDEX (PRIMARY) WHERE e.\`id\` IN (${marks(owned.length)})`,
+          params: owned.map((r) => r.id),
+        };
+        return { statements: [...move, remove], result: { removed, readsMessages: move.length > 0 } };
+      },
       'READ COMMITTED',
-    )) as [{ id: number | string; deviceId: string }[], DeliveredRow[]];
-    const ownerOf = new Map(locked.map((r) => [String(r.id), r.deviceId]));
-    return {
-      removed: jobs.map((job) => job.envelopeIds.filter((id) => ownerOf.get(id) === job.deviceId)),
-      delivered: [...new Map(undelivered.map((m) => [m.id, m])).values()],
-    };
+    );
+    return { removed, delivered: readsMessages ? (finished[0] as DeliveredRow[]) : [] };
   }
 
   private async writeAcks(jobs: AckJob[]): Promise<number[]> {
@@ -675,14 +701,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
           const rows = (await manager.query(
             `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(allIds.length)})`,
             allIds,
-          )) as {
-            id: string | number;
-            deviceId: string;
-            kind: string;
-            messageId: string | null;
-            userId: string;
-            conversationUserId: string | null;
-          }[];
+          )) as QueuedRow[];
           const byId = new Map(rows.map((r) => [String(r.id), r]));
           const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
           const owned = removed.flat().map((id) => byId.get(id)!);
@@ -691,11 +710,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
             `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(owned.length)})`,
             owned.map((r) => r.id),
           );
-          const candidates = [
-            ...new Set(
-              owned.filter((r) => r.kind === 'message' && r.userId === r.conversationUserId).map((r) => r.messageId!),
-            ),
-          ];
+          const candidates = firstCopiesOf(owned);
           if (candidates.length === 0) return { removed, delivered: [] as DeliveredRow[] };
           // Only forward: a message already delivered keeps its first delivery time. The undelivered
           // ones are read, then moved: SQLite has one writer, so exactly these rows move, and a

@@ -30,26 +30,59 @@ export class MysqlBatchWriter {
   }
 
   /**
-   * Runs the statements as one transaction.
+   * Runs the statements as one transaction, in one round trip.
    * @returns each statement's result (rows for a SELECT, a header with insertId/affectedRows otherwise)
    * @throws QueryFailedError carrying the driver error (errno, code), like TypeORM's queries
    */
-  async transaction(statements: BatchStatement[], isolation?: 'READ COMMITTED'): Promise<unknown[]> {
-    const head = isolation
-      ? [`SET TRANSACTION ISOLATION LEVEL ${isolation}`, 'START TRANSACTION']
-      : ['START TRANSACTION'];
-    const sql = [...head, ...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
+  transaction(statements: BatchStatement[], isolation?: 'READ COMMITTED'): Promise<unknown[]> {
+    return this.withConnection(statements, (connection) =>
+      run(
+        connection,
+        [...begin(isolation), ...statements.map((s) => s.sql), 'COMMIT'],
+        statements,
+        begin(isolation).length,
+      ),
+    );
+  }
+
+  /**
+   * A transaction in two round trips, for writes that depend on what its first statements read and
+   * locked: `then` gets the results of `first` and answers the statements that end the transaction
+   * (sent with the COMMIT), and a result of its own.
+   * @returns the results of `first`, of the statements from `then`, and `then`'s own result
+   * @throws QueryFailedError carrying the driver error (errno, code), like TypeORM's queries
+   */
+  transactionInTwo<T>(
+    first: BatchStatement[],
+    then: (results: unknown[]) => { statements: BatchStatement[]; result: T },
+    isolation?: 'READ COMMITTED',
+  ): Promise<[unknown[], unknown[], T]> {
+    return this.withConnection(first, async (connection, failing) => {
+      const head = begin(isolation);
+      const firstResults = await run(connection, [...head, ...first.map((s) => s.sql)], first, head.length);
+      const { statements, result } = then(firstResults);
+      failing(statements);
+      const lastResults = await run(connection, [...statements.map((s) => s.sql), 'COMMIT'], statements, 0);
+      return [firstResults, lastResults, result];
+    });
+  }
+
+  /**
+   * Runs `work` on a pooled connection; a failure rolls back, and the error names the statements that
+   * were running (`failing` updates them) without their values.
+   */
+  private async withConnection<T>(
+    statements: BatchStatement[],
+    work: (connection: PoolConnection, failing: (statements: BatchStatement[]) => void) => Promise<T>,
+  ): Promise<T> {
+    let running = statements;
     const connection = await this.pool.getConnection();
     let reusable = true;
     try {
-      const [results] = await connection.query(
-        sql,
-        statements.flatMap((s) => s.params),
-      );
-      return (results as unknown[]).slice(head.length, head.length + statements.length);
+      return await work(connection, (next) => (running = next));
     } catch (error) {
       reusable = await rollback(connection);
-      throw new QueryFailedError(statements.map((s) => s.sql.slice(0, 60)).join('; '), undefined, driverFacts(error));
+      throw new QueryFailedError(running.map((s) => s.sql.slice(0, 60)).join('; '), undefined, driverFacts(error));
     } finally {
       if (reusable) connection.release();
       else connection.destroy();
@@ -59,6 +92,28 @@ export class MysqlBatchWriter {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+const begin = (isolation?: 'READ COMMITTED'): string[] =>
+  isolation ? [`SET TRANSACTION ISOLATION LEVEL ${isolation}`, 'START TRANSACTION'] : ['START TRANSACTION'];
+
+/**
+ * Runs `sql` (statements joined into one multi-statement query) with the statements' params.
+ * @returns the results of `statements`, which start at index `offset`
+ */
+async function run(
+  connection: PoolConnection,
+  sql: string[],
+  statements: BatchStatement[],
+  offset: number,
+): Promise<unknown[]> {
+  const [results] = await connection.query(
+    sql.join(';\n'),
+    statements.flatMap((s) => s.params),
+  );
+  // One statement answers its result alone, not in a list.
+  const list = sql.length === 1 ? [results] : (results as unknown[]);
+  return list.slice(offset, offset + statements.length);
 }
 
 /**

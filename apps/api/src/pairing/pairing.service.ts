@@ -121,13 +121,16 @@ export class PairingService {
     if (!result.affected) throw this.requestNotFound();
   }
 
-  /** Ids of the users paired with `userId`, blocked or not: one query (presence fan-out on connect). */
-  async listPairedUserIds(userId: string): Promise<string[]> {
-    const pairs = await this.pairs.find({
-      select: { userLow: true, userHigh: true },
-      where: [{ userLow: userId }, { userHigh: userId }],
-    });
-    return pairs.map((pair) => this.otherMember(pair, userId));
+  /**
+   * Ids of the users `userId` may communicate with (paired, no block either way): what
+   * {@link canCommunicate} answers for each of them, in one query (presence fan-out on connect).
+   */
+  async listReachableUserIds(userId: string): Promise<string[]> {
+    const rows = (await this.pairs.query(
+      `SELECT o.\`other\` FROM (SELECT \`user_high\` AS \`other\` FROM \`pairs\` WHERE \`user_low\` = ? UNION ALL SELECT \`user_low\` FROM \`pairs\` WHERE \`user_high\` = ?) o WHERE NOT EXISTS (SELECT 1 FROM \`blocks\` b WHERE (b.\`blocker_id\` = ? AND b.\`blocked_id\` = o.\`other\`) OR (b.\`blocker_id\` = o.\`other\` AND b.\`blocked_id\` = ?))`,
+      [userId, userId, userId, userId],
+    )) as { other: string }[];
+    return rows.map((row) => row.other);
   }
 
   async listPairs(userId: string): Promise<PairDto[]> {

@@ -112,7 +112,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     void this.drain(socket).catch((error) =>
       this.logger.error(`queue drain failed: ${JSON.stringify(loggableError(error))}`),
     );
-    void this.presenceChanged(auth.userId, this.presence.connected(auth.userId, socket.id));
+    void this.presenceChanged(auth.userId, true, this.presence.connected(auth.userId, socket.id));
   }
 
   handleDisconnect(socket: PairchatSocket): void {
@@ -120,7 +120,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!auth) return;
     clearTimeout(socket.data.expiryTimer);
     socket.data.wake?.();
-    void this.presenceChanged(auth.userId, this.presence.disconnected(auth.userId, socket.id));
+    void this.presenceChanged(auth.userId, false, this.presence.disconnected(auth.userId, socket.id));
   }
 
   private listen<E extends ClientEventName>(socket: PairchatSocket, event: E): void {
@@ -215,15 +215,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return userIds.filter((_, i) => allowed[i]);
   }
 
-  /** Tells the user's pairs (and nobody else) when they come online or go offline. */
-  private async presenceChanged(userId: string, transition: Promise<boolean>): Promise<void> {
+  /**
+   * Tells the user's pairs (and nobody else) when they come online or go offline: one query for who
+   * may see it, no presence read (the transition is the news, and its time is now).
+   */
+  private async presenceChanged(userId: string, online: boolean, transition: Promise<boolean>): Promise<void> {
     try {
       if (!(await transition)) return;
-      // Blocks either way are left out by the (cached) pair check.
-      const visible = await this.pairsAmong(userId, await this.pairing.listPairedUserIds(userId));
+      const visible = await this.pairing.listReachableUserIds(userId);
       if (visible.length === 0) return;
-      const [presence] = await this.presence.get([userId]);
-      this.emitter.send('presence:update', visible.map(userRoom), presence!);
+      const presence = { userId, online, lastSeenAt: new Date().toISOString() };
+      this.emitter.send('presence:update', visible.map(userRoom), presence);
     } catch (error) {
       // Presence is best effort (e.g. sockets closing while the app shuts down).
       this.logger.debug(`presence update failed: ${(error as Error).message}`);

@@ -113,4 +113,47 @@ describe(`${GroupCommitter.name} with concurrency`, () => {
     expect(all).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(peak).toBe(2);
   });
+
+  it('never writes two items of one key in concurrent batches, and keeps their order', async () => {
+    const log: string[] = [];
+    let release: () => void = () => undefined;
+    const firstWrite = new Promise<void>((r) => (release = r));
+    let writes = 0;
+    const sut = new GroupCommitter<string, string>(
+      async (items) => {
+        log.push(`start ${items.join(',')}`);
+        if (writes++ === 0) await firstWrite;
+        log.push(`end ${items.join(',')}`);
+        return items;
+      },
+      { intervalMs: 0, maxRows: 100, concurrency: 4 },
+    );
+    const a1 = sut.submit('a1', 1, 0, 'a');
+    await tick(2); // a1's batch is being written
+    const rest = [sut.submit('a2', 1, 0, 'a'), sut.submit('b1', 1, 0, 'b'), sut.submit('a3', 1, 0, 'a')];
+    await tick(5);
+    // b1 does not wait for a1; a2 and a3 do, and then go together, in order.
+    expect(log).toEqual(['start a1', 'start b1', 'end b1']);
+    release();
+    await Promise.all([a1, ...rest]);
+    expect(log).toEqual(['start a1', 'start b1', 'end b1', 'end a1', 'start a2,a3', 'end a2,a3']);
+  });
+
+  it('writes unkeyed items beside a keyed batch, and drains a keyed backlog on close', async () => {
+    const batches: string[][] = [];
+    const sut = new GroupCommitter<string, string>(
+      async (items) => {
+        batches.push(items);
+        await tick(1);
+        return items;
+      },
+      { intervalMs: 0, maxRows: 2, concurrency: 2 },
+    );
+    const all = ['k1', 'k2', 'k3', 'k4'].map((i) => sut.submit(i, 1, 0, 'k'));
+    all.push(sut.submit('x', 1, 0));
+    await sut.close();
+    await Promise.all(all);
+    expect(batches.flat().filter((i) => i.startsWith('k'))).toEqual(['k1', 'k2', 'k3', 'k4']);
+    expect(batches.flat()).toContain('x');
+  });
 });

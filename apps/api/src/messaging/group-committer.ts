@@ -28,6 +28,7 @@ interface Pending<T, R> {
   item: T;
   rows: number;
   bytes: number;
+  key: string | undefined;
   resolve: (result: R) => void;
   reject: (error: Error) => void;
 }
@@ -40,6 +41,8 @@ export class GroupCommitter<T, R> {
   private queuedBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly writing = new Set<Promise<void>>();
+  /** Keys of the items in batches being written: a later item of one of them waits for the next batch. */
+  private readonly writingKeys = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -51,11 +54,13 @@ export class GroupCommitter<T, R> {
    * Queues an item; resolves with its result after its batch committed.
    * @param rows - how many rows the item writes (counts towards maxRows)
    * @param bytes - how many bytes the item writes (counts towards maxBytes)
+   * @param key - items of one key are written in submission order, never in two batches at once
+   *   (one device's sends: concurrent batches would commit, and number their rows, in any order)
    */
-  submit(item: T, rows = 1, bytes = 0): Promise<R> {
+  submit(item: T, rows = 1, bytes = 0, key?: string): Promise<R> {
     if (this.closed) return Promise.reject(new Error('group committer is closed'));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, rows, bytes, resolve, reject });
+      this.queue.push({ item, rows, bytes, key, resolve, reject });
       this.queuedRows += rows;
       this.queuedBytes += bytes;
       if (this.writing.size >= this.concurrency) return; // a running write picks this batch up when it ends
@@ -100,26 +105,47 @@ export class GroupCommitter<T, R> {
     if (this.writing.size >= this.concurrency || this.pending === 0) return;
     const maxBytes = this.options.maxBytes ?? Infinity;
     const batch: Pending<T, R>[] = [];
+    // Items whose key is being written stay queued, in order, with every later item of their key.
+    const deferred: Pending<T, R>[] = [];
+    const blocked = new Set<string>();
     let rows = 0;
     let bytes = 0;
     while (this.head < this.queue.length) {
       const next = this.queue[this.head]!;
+      if (next.key !== undefined && (this.writingKeys.has(next.key) || blocked.has(next.key))) {
+        blocked.add(next.key);
+        deferred.push(next);
+        this.head++;
+        continue;
+      }
       if (batch.length > 0 && (rows + next.rows > this.options.maxRows || bytes + next.bytes > maxBytes)) break;
       this.head++;
       rows += next.rows;
       bytes += next.bytes;
       batch.push(next);
     }
-    if (this.head === this.queue.length) {
+    if (deferred.length > 0) {
+      this.queue = [...deferred, ...this.queue.slice(this.head)];
+      this.head = 0;
+    } else if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+    // Everything queued waits for a batch being written; its end starts the next one.
+    if (batch.length === 0) return;
     this.queuedRows -= rows;
     this.queuedBytes -= bytes;
+    const keys = batch.flatMap((p) => (p.key === undefined ? [] : [p.key]));
+    for (const key of keys) this.writingKeys.set(key, (this.writingKeys.get(key) ?? 0) + 1);
     const writing: Promise<void> = this.writeBatch(batch).finally(() => {
+      for (const key of keys) {
+        const left = this.writingKeys.get(key)! - 1;
+        if (left === 0) this.writingKeys.delete(key);
+        else this.writingKeys.set(key, left);
+      }
       this.writing.delete(writing);
       if (this.pending > 0) {
         // Under load the next batch is already waiting: write it now rather than after the interval.

@@ -482,7 +482,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     let stored: EnvelopeEntity[];
     try {
       const bytes = this.statementBytes(request.envelopes);
-      stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1, bytes);
+      // Keyed by device: its sends are numbered and pushed in the order it sent them.
+      stored = await this.sends.submit({ message, envelopes }, envelopes.length + 1, bytes, auth.deviceId);
     } catch (error) {
       if (!(error instanceof DuplicateSend)) throw error;
       const existing = await this.existingAck(auth.deviceId, request.clientMessageId);

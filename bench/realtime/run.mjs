@@ -287,7 +287,9 @@ async function runLoad(name, urls, pop, servers) {
       phases[rest] = { seconds: (Date.now() - start.at) / 1000, procs };
     } else if (kind === 'RESULT') {
       const result = JSON.parse(rest);
-      results.push({ ...result, processes: phases[result.phase]?.procs ?? {} });
+      const extra =
+        result.phase === 'connect' ? { secondHalfProcesses: phases['connect-second-half']?.procs ?? {} } : {};
+      results.push({ ...result, processes: phases[result.phase]?.procs ?? {}, ...extra });
       console.log(`  ${name} ${result.phase}: ${fmtRow(result)}`);
     }
   }
@@ -394,8 +396,8 @@ function markdown(all, meta) {
   }
   lines.push(
     '',
-    '| scenario | devices | connect s | connects/s | server RSS before → after | idle devices per GiB (server RSS growth) |',
-    '|---|---|---|---|---|---|',
+    '| scenario | devices | connect s | connects/s | server RSS before → after | idle devices per GiB (server RSS growth) | idle devices per GiB (marginal: second half) |',
+    '|---|---|---|---|---|---|---|',
   );
   for (const [name, results] of Object.entries(all)) {
     const c = results.find((r) => r.phase === 'connect');
@@ -404,8 +406,11 @@ function markdown(all, meta) {
     const before = servers.reduce((s, [, p]) => s + p.rssBefore, 0);
     const after = servers.reduce((s, [, p]) => s + p.rss, 0);
     const perGiB = after > before ? Math.round((c.devices * 2 ** 30) / (after - before)) : '-';
+    const half = Object.entries(c.secondHalfProcesses ?? {}).filter(([k]) => k.startsWith('api') || k === 'relay');
+    const halfGrowth = half.reduce((s, [, p]) => s + p.rss - p.rssBefore, 0);
+    const marginal = halfGrowth > 0 ? Math.round((c.secondHalf * 2 ** 30) / halfGrowth) : '-';
     lines.push(
-      `| ${name} | ${c.devices} | ${c.seconds.toFixed(2)} | ${Math.round(c.connectsPerSecond)} | ${(before / 2 ** 20).toFixed(0)} MiB → ${(after / 2 ** 20).toFixed(0)} MiB | ${perGiB} |`,
+      `| ${name} | ${c.devices} | ${c.seconds.toFixed(2)} | ${Math.round(c.connectsPerSecond)} | ${(before / 2 ** 20).toFixed(0)} MiB → ${(after / 2 ** 20).toFixed(0)} MiB | ${perGiB} | ${marginal} |`,
     );
   }
   return lines.join('\n') + '\n';

@@ -6,6 +6,12 @@ import { mysqlMigrations, sqliteMigrations } from './migrations/index.js';
 import { QuietTypeOrmLogger } from './typeorm-logger.js';
 
 /**
+ * mysql2 sizes each connection's prepared-statement cache up front (16,000 slots, ~0.5 MiB of
+ * arrays by default). Every query here goes through query(), never execute(): a few slots do.
+ */
+export const MYSQL_MAX_PREPARED_STATEMENTS = 16;
+
+/**
  * TypeORM options for either dialect. Schema changes only ever come from the migrations, which
  * {@link runMigrations} applies on start; `synchronize` stays off everywhere, tests included.
  */
@@ -27,6 +33,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       timezone: 'Z',
       supportBigNumbers: true,
       bigNumberStrings: false,
+      extra: { maxPreparedStatements: MYSQL_MAX_PREPARED_STATEMENTS },
       migrations: mysqlMigrations,
     };
   }

@@ -1,5 +1,6 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { QueryFailedError } from 'typeorm';
+import { MYSQL_MAX_PREPARED_STATEMENTS } from '../database/data-source-options.js';
 
 /** One statement of a batch transaction; values only ever go through `?` placeholders. */
 export interface BatchStatement {
@@ -26,6 +27,7 @@ export class MysqlBatchWriter {
       bigNumberStrings: false,
       timezone: 'Z',
       charset: 'utf8mb4_unicode_ci',
+      maxPreparedStatements: MYSQL_MAX_PREPARED_STATEMENTS,
     });
   }
 

@@ -328,7 +328,7 @@ describeE2E('auth', () => {
       const user = await createUser(sut, 'ivy');
       await request(sut.http).post('/auth/logout').set('Authorization', user.bearer).send({}).expect(204);
       await request(sut.http).get('/me').set('Authorization', user.bearer).expect(401);
-      expect(await handshakeError(url, user.bearer.slice('Bearer '.length))).toBe('DEVICE_REVOKED');
+      expect(await handshakeError(url, user.bearer.slice('Bearer '.length))).toBe('SESSION_ENDED');
       const again = await loginAs(sut, user.handle, { deviceId: user.deviceId });
       await request(sut.http).get('/me').set('Authorization', again.bearer).expect(200);
       expect(await handshakeError(url, again.bearer.slice('Bearer '.length))).toBe('CONNECTED');

@@ -89,13 +89,27 @@ export class DevicesService {
    * Refreshes lastSeenAt when it is older than {@link LAST_SEEN_RESOLUTION_MS}.
    */
   async authenticate(userId: string, deviceId: string, now = new Date(), sessionGeneration = 0): Promise<boolean> {
+    return (await this.sessionState(userId, deviceId, now, sessionGeneration)) === 'active';
+  }
+
+  /**
+   * {@link authenticate}, saying why a token no longer counts: `revoked` (no such active device of
+   * the user) or `ended` (the device remains, but its sessions were ended after the token).
+   */
+  async sessionState(
+    userId: string,
+    deviceId: string,
+    now = new Date(),
+    sessionGeneration = 0,
+  ): Promise<'active' | 'revoked' | 'ended'> {
     const device = await this.devices.findOneBy({ id: deviceId, userId, revokedAt: IsNull() });
-    if (!device || (device.sessionGeneration ?? 0) !== sessionGeneration) return false;
+    if (!device) return 'revoked';
+    if ((device.sessionGeneration ?? 0) !== sessionGeneration) return 'ended';
     if (now.getTime() - device.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
       const stale = new Date(now.getTime() - LAST_SEEN_RESOLUTION_MS);
       await this.devices.update({ id: deviceId, lastSeenAt: LessThan(stale) }, { lastSeenAt: now });
     }
-    return true;
+    return 'active';
   }
 
   /**

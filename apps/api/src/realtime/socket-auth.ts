@@ -23,7 +23,7 @@ export interface SocketSession {
 /**
  * The socket's twin of the HTTP JWT strategy (auth/jwt.strategy.ts): the same secret, algorithm and
  * expiry check, then the same question to DevicesService, so a revoked device cannot connect.
- * @throws HandshakeError TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID or DEVICE_REVOKED
+ * @throws HandshakeError TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_ENDED or DEVICE_REVOKED
  */
 export async function verifyAccessToken(
   jwt: JwtService,
@@ -41,8 +41,10 @@ export async function verifyAccessToken(
   if (typeof claims.sub !== 'string' || typeof claims.did !== 'string' || typeof claims.exp !== 'number')
     throw new HandshakeError('TOKEN_INVALID');
   if (claims.gen !== undefined && typeof claims.gen !== 'number') throw new HandshakeError('TOKEN_INVALID');
-  // A revoked device and an ended session (logout, refresh-token reuse) are both final for this token.
-  if (!(await devices.authenticate(claims.sub, claims.did, new Date(), claims.gen ?? 0)))
-    throw new HandshakeError('DEVICE_REVOKED');
+  // Both are final for this token; only an ended session (logout, refresh-token reuse) may sign in
+  // again on the same device.
+  const state = await devices.sessionState(claims.sub, claims.did, new Date(), claims.gen ?? 0);
+  if (state === 'revoked') throw new HandshakeError('DEVICE_REVOKED');
+  if (state === 'ended') throw new HandshakeError('SESSION_ENDED');
   return { auth: { userId: claims.sub, deviceId: claims.did }, expiresAt: claims.exp * 1000 };
 }

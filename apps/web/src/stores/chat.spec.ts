@@ -401,6 +401,21 @@ describe('useChatStore', () => {
     expect(chatDependencies.signOutRevoked).not.toHaveBeenCalled();
   }, 30_000);
 
+  it('treats a handshake refused with SESSION_ENDED as an ended session, never as a removed device', async () => {
+    const { alice } = await twoDevices();
+    const a = tab(alice, { id: BOB, handle: 'bob' });
+    const recheckSession = vi.fn(async () => false);
+    Object.assign(chatDependencies, { recheckSession, signOutRevoked: vi.fn() });
+    await a.chat.start({ userId: ALICE, deviceId: alice.deviceId, protocolDeviceId: 1 });
+    started.push(a.chat);
+    await until(() => expect(a.chat.connection).toBe('online'));
+
+    alice.transport.emitEvent('auth-failed', 'SESSION_ENDED');
+    await until(() => expect(recheckSession).toHaveBeenCalledTimes(1));
+    // The device stays remembered (its keys and history with it): only a revocation forgets it.
+    expect(chatDependencies.signOutRevoked).not.toHaveBeenCalled();
+  }, 30_000);
+
   it('stops and asks for a reload when a newer tab upgrades the database', async () => {
     const { alice } = await twoDevices();
     const a = tab(alice, { id: BOB, handle: 'bob' });

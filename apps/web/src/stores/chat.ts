@@ -561,7 +561,8 @@ export const useChatStore = defineStore('chat', () => {
       client.on('error', (error) => deps.log(`chat: socket error ${describeProblem(error)}`)),
       client.on('auth-failed', (code) => {
         if (code === 'DEVICE_REVOKED') deps.signOutRevoked();
-        else if (code === 'UNAUTHORIZED') {
+        // The session ended (logout elsewhere, token reuse) but the device remains: refresh or sign in again.
+        else if (code === 'UNAUTHORIZED' || code === 'SESSION_ENDED') {
           void deps.recheckSession().then((signedIn) => {
             if (signedIn && service === pipeline) void client.connect();
           });

@@ -243,10 +243,18 @@ export const handshakeAuthSchema = z.object({ token: z.string().min(1).max(4096)
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
 /**
- * `connect_error` data on a refused handshake (Socket.IO puts it on `err.data`). `reason` lets the
- * client decide: refresh the token (`TOKEN_EXPIRED`), or log in again.
+ * `connect_error` data on a refused handshake (Socket.IO puts it on `err.data`). The code lets the
+ * client decide: refresh the token (`TOKEN_EXPIRED`), sign in again on this same device
+ * (`SESSION_ENDED`: logged out elsewhere, refresh-token reuse; the device and its keys remain), or
+ * forget the device (`DEVICE_REVOKED`: it was removed).
  */
-export const HANDSHAKE_ERROR_CODES = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'DEVICE_REVOKED'] as const;
+export const HANDSHAKE_ERROR_CODES = [
+  'TOKEN_MISSING',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'SESSION_ENDED',
+  'DEVICE_REVOKED',
+] as const;
 export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
 export interface HandshakeErrorData {
   code: HandshakeErrorCode;

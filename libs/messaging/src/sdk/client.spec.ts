@@ -41,6 +41,8 @@ describe(PairchatClient.name, () => {
       const token = (socket.handshake.auth as { token?: string }).token;
       if (token === 'revoked')
         nextMiddleware(Object.assign(new Error('device revoked'), { data: { code: 'DEVICE_REVOKED' } }));
+      else if (token === 'ended')
+        nextMiddleware(Object.assign(new Error('session ended'), { data: { code: 'SESSION_ENDED' } }));
       else nextMiddleware();
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -100,6 +102,28 @@ describe(PairchatClient.name, () => {
     const failed = next(sut, 'auth-failed');
     await sut.connect();
     expect(await failed).toEqual(['DEVICE_REVOKED']);
+    expect(sut.connected).toBe(false);
+  });
+
+  it('reports a SESSION_ENDED handshake refusal once and does not retry it', async () => {
+    let attempts = 0;
+    io.engine.on('connection', () => attempts++);
+    // A backoff this short would show any retry within the wait below.
+    const sut = new PairchatClient({
+      url,
+      getAccessToken: () => 'ended',
+      storage: new MemoryStorage(),
+      onEnvelope: () => undefined,
+      socket: { transports: ['websocket'] },
+      backoff: { minDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+    });
+    clients.push(sut);
+    const failures: string[] = [];
+    sut.on('auth-failed', (code) => failures.push(code));
+    await sut.connect();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(failures).toEqual(['SESSION_ENDED']);
+    expect(attempts).toBe(1);
     expect(sut.connected).toBe(false);
   });
 

@@ -78,8 +78,9 @@ export interface PairchatClientEvents {
   connected: () => void;
   disconnected: (reason: string) => void;
   /**
-   * The handshake was refused, or the server closed the socket because its token expired
-   * (`TOKEN_EXPIRED`), or ended its session (`UNAUTHORIZED`: logout elsewhere, refresh-token reuse).
+   * The handshake was refused (`SESSION_ENDED`: the device remains, sign in again; `DEVICE_REVOKED`:
+   * it was removed), or the server closed the socket because its token expired (`TOKEN_EXPIRED`) or
+   * ended its session (`UNAUTHORIZED`: logout elsewhere, refresh-token reuse).
    * `TOKEN_EXPIRED` reconnects at once (getAccessToken should refresh); others stop.
    */
   'auth-failed': (code: HandshakeErrorCode | 'UNAUTHORIZED' | 'UNKNOWN') => void;

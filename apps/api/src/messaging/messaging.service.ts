@@ -89,6 +89,17 @@ interface QueuedRow {
 const isEnvelopeId = (id: string): boolean => /^[0-9]{1,15}$/.test(id);
 
 /**
+ * Splits the envelope rows an ack batch found among its jobs: each job keeps only its own device's
+ * ids (a device cannot remove another's queue).
+ * @returns per job the ids it removes, and the rows removed
+ */
+function ownedByJobs(jobs: AckJob[], rows: QueuedRow[]): { removed: string[][]; owned: QueuedRow[] } {
+  const byId = new Map(rows.map((r) => [String(r.id), r]));
+  const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
+  return { removed, owned: [...new Set(removed.flat())].map((id) => byId.get(id)!) };
+}
+
+/**
  * The messages whose recipient copies are among `rows`: the first ack of one makes it `delivered`
  * (sync copies to the sender's own devices and receipts do not).
  */
@@ -665,9 +676,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
         },
       ],
       ([locked]) => {
-        const byId = new Map((locked as QueuedRow[]).map((r) => [String(r.id), r]));
-        const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
-        const owned = [...new Set(removed.flat())].map((id) => byId.get(id)!);
+        const { removed, owned } = ownedByJobs(jobs, locked as QueuedRow[]);
         if (owned.length === 0) return { statements: [], result: { removed, readsMessages: false } };
         const candidates = firstCopiesOf(owned);
         const move = candidates.length
@@ -703,9 +712,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
             `SELECT \`id\`, \`device_id\` AS deviceId, \`kind\`, \`message_id\` AS messageId, \`user_id\` AS userId, \`conversation_user_id\` AS conversationUserId FROM \`envelopes\` WHERE \`id\` IN (${marks(allIds.length)})`,
             allIds,
           )) as QueuedRow[];
-          const byId = new Map(rows.map((r) => [String(r.id), r]));
-          const removed = jobs.map((job) => job.envelopeIds.filter((id) => byId.get(id)?.deviceId === job.deviceId));
-          const owned = removed.flat().map((id) => byId.get(id)!);
+          const { removed, owned } = ownedByJobs(jobs, rows);
           if (owned.length === 0) return { removed, delivered: [] as DeliveredRow[] };
           await manager.query(
             `DELETE FROM \`envelopes\` WHERE \`id\` IN (${marks(owned.length)})`,

@@ -37,13 +37,9 @@ export class MysqlBatchWriter {
    * @throws QueryFailedError carrying the driver error (errno, code), like TypeORM's queries
    */
   transaction(statements: BatchStatement[], isolation?: 'READ COMMITTED'): Promise<unknown[]> {
+    const head = begin(isolation);
     return this.withConnection(statements, (connection) =>
-      run(
-        connection,
-        [...begin(isolation), ...statements.map((s) => s.sql), 'COMMIT'],
-        statements,
-        begin(isolation).length,
-      ),
+      run(connection, [...head, ...statements.map((s) => s.sql), 'COMMIT'], statements, head.length),
     );
   }
 
